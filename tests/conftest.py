@@ -1,0 +1,52 @@
+"""Shared fixtures: the project's own sample data and a tiny model built at test time (no downloads)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Tests never reach the Hub: any accidental download fails fast instead of hanging.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+TESTS_DIR = Path(__file__).parent
+SAMPLE_DIR = TESTS_DIR / "data" / "sample_wnut17"
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    from ner_helpers.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), SAMPLE_DIR)
+
+
+@pytest.fixture(scope="session")
+def tiny_tokenizer(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
+@pytest.fixture()
+def tiny_model(tiny_model_dir):
+    from transformers import AutoModelForTokenClassification
+
+    return AutoModelForTokenClassification.from_pretrained(tiny_model_dir)
+
+
+@pytest.fixture()
+def write_conll(tmp_path):
+    """Write text (given as str or bytes) to a file in tmp_path and return its path."""
+
+    def write(content: str | bytes, name: str = "data.conll") -> Path:
+        path = tmp_path / name
+        path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+        return path
+
+    return write

@@ -1,0 +1,132 @@
+"""Label alignment rules, checked by hand on tokenized examples."""
+from __future__ import annotations
+
+import pytest
+
+from ner_helpers.align import (
+    IGNORE_INDEX,
+    align_labels_with_word_ids,
+    continuation_label_ids,
+    tokenize_and_align_labels,
+)
+from ner_helpers.data import WNUT17_LABELS
+
+L = {name: i for i, name in enumerate(WNUT17_LABELS)}
+X = IGNORE_INDEX
+# "Empire State Buildingsss" -> [CLS] empire state buildings ##ss [SEP]
+WORD_IDS = [None, 0, 1, 2, 2, None]
+WORD_LABELS = [L["B-location"], L["I-location"], L["I-location"]]
+
+
+def test_special_tokens_get_minus_100():
+    labels = align_labels_with_word_ids(WORD_IDS, WORD_LABELS)
+    assert labels[0] == X and labels[-1] == X
+
+
+def test_first_subword_gets_the_label_and_the_rest_minus_100():
+    assert align_labels_with_word_ids(WORD_IDS, WORD_LABELS) == [X, 7, 8, 8, X, X]
+
+
+def test_label_all_tokens_gives_continuations_the_i_form():
+    continuation = continuation_label_ids(WNUT17_LABELS)
+    # "@paulwalk" -> @ paul ##walk, one word tagged B-person
+    labels = align_labels_with_word_ids(
+        [None, 0, 0, 0, 1, None], [L["B-person"], L["O"]], label_all_tokens=True, continuation=continuation
+    )
+    assert labels == [X, L["B-person"], L["I-person"], L["I-person"], L["O"], X]
+
+
+def test_continuation_ids_map_b_to_i_and_keep_o_and_i():
+    continuation = continuation_label_ids(WNUT17_LABELS)
+    assert [WNUT17_LABELS[c] for c in continuation] == [
+        "O" if n == "O" else "I-" + n[2:] for n in WNUT17_LABELS
+    ]
+
+
+@pytest.mark.parametrize("label_all_tokens", [False, True])
+def test_batched_alignment_matches_word_ids_of_the_tokenizer(tiny_tokenizer, label_all_tokens):
+    examples = {
+        "tokens": [["Empire", "State", "Building", "😍"], ["@maria_k", "loves", "Zurich"]],
+        "ner_tags": [[7, 8, 8, 0], [9, 0, 7]],
+    }
+    out = tokenize_and_align_labels(examples, tiny_tokenizer, label_all_tokens=label_all_tokens)
+    for i, tags in enumerate(examples["ner_tags"]):
+        word_ids = out.word_ids(batch_index=i)
+        labels = out["labels"][i]
+        assert len(labels) == len(out["input_ids"][i])
+        previous = None
+        for word_id, label in zip(word_ids, labels):
+            if word_id is None:
+                assert label == X
+            elif word_id != previous:
+                assert label == tags[word_id]
+            elif label_all_tokens:
+                word_tag = WNUT17_LABELS[tags[word_id]]
+                assert WNUT17_LABELS[label] == ("O" if word_tag == "O" else "I-" + word_tag[2:])
+            else:
+                assert label == X
+            previous = word_id
+    # "@maria_k" is split into several pieces: only the first carries B-person by default.
+    person = [label for label in out["labels"][1] if label == L["B-person"]]
+    assert len(person) == 1
+
+
+def test_long_sentences_are_truncated_to_the_model_limit(sample_dir, tiny_tokenizer):
+    from ner_helpers.data import load_wnut17
+
+    train = load_wnut17(sample_dir)["train"]
+    longest = max(train, key=lambda ex: len(ex["tokens"]))
+    untruncated = tiny_tokenizer(longest["tokens"], is_split_into_words=True)
+    assert len(untruncated["input_ids"]) > tiny_tokenizer.model_max_length  # the sample has one such sentence
+    batch = {"tokens": [longest["tokens"]], "ner_tags": [longest["ner_tags"]]}
+    out = tokenize_and_align_labels(batch, tiny_tokenizer)
+    assert len(out["input_ids"][0]) == tiny_tokenizer.model_max_length
+    assert len(out["labels"][0]) == tiny_tokenizer.model_max_length
+    short = tokenize_and_align_labels(batch, tiny_tokenizer, max_length=16)
+    assert len(short["labels"][0]) == 16
+
+
+def test_works_with_dataset_map(sample_dir, tiny_tokenizer):
+    from ner_helpers.data import load_wnut17
+
+    dataset = load_wnut17(sample_dir)
+    tokenized = dataset.map(
+        tokenize_and_align_labels, batched=True, fn_kwargs={"tokenizer": tiny_tokenizer}
+    )
+    assert {"input_ids", "attention_mask", "labels"} <= set(tokenized["train"].column_names)
+
+
+def test_slow_tokenizer_gets_a_clear_error():
+    class SlowTokenizer:
+        is_fast = False
+
+    with pytest.raises(TypeError, match="slow tokenizer.*word_ids"):
+        tokenize_and_align_labels({"tokens": [["a"]], "ner_tags": [[0]]}, SlowTokenizer())
+
+
+def _byte_level_tokenizer(add_prefix_space: bool):
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
+    from transformers import RobertaTokenizerFast
+
+    backend = Tokenizer(models.BPE())
+    backend.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=add_prefix_space)
+    backend.train_from_iterator(
+        ["Empire State Building is in New York"] * 5,
+        trainers.BpeTrainer(vocab_size=300, special_tokens=["<s>", "<pad>", "</s>", "<unk>"]),
+    )
+    backend.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), add_prefix_space=add_prefix_space)
+    return RobertaTokenizerFast(tokenizer_object=backend, add_prefix_space=add_prefix_space)
+
+
+def test_roberta_style_tokenizer_without_prefix_space_gets_a_clear_error():
+    tokenizer = _byte_level_tokenizer(add_prefix_space=False)
+    with pytest.raises(ValueError, match="add_prefix_space=True"):
+        tokenize_and_align_labels({"tokens": [["Empire"]], "ner_tags": [[7]]}, tokenizer)
+
+
+def test_roberta_style_tokenizer_with_prefix_space_aligns():
+    tokenizer = _byte_level_tokenizer(add_prefix_space=True)
+    out = tokenize_and_align_labels(
+        {"tokens": [["Empire", "State", "Building"]], "ner_tags": [[7, 8, 8]]}, tokenizer
+    )
+    assert [label for label in out["labels"][0] if label != X] == [7, 8, 8]
