@@ -13,7 +13,7 @@ LR ?=
 BATCH ?=
 MAX_TRAIN ?=
 MAX_EVAL ?=
-PARAMS ?=
+PARAMS ?= $(if $(filter 1,$(OFFLINE)),params/offline-minilm.yaml,)
 RESUME ?=
 PUSH ?=
 RUN_DIR ?= runs/$(shell date +%Y%m%d-%H%M%S)
@@ -24,7 +24,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(M
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run test reference bench clean
+.PHONY: setup run test reference bench expected-notebooks clean
 
 setup: $(STAMP)
 
@@ -43,12 +43,16 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# After editing a notebook: re-execute the copies that nbval checks in `make test`.
+expected-notebooks: $(STAMP)
+	$(PY) tests/regenerate_expected_notebooks.py
+
 # The committed reference run: real WNUT 17, offline encoder, CPU.
 reference: $(STAMP)
 	@test -n "$(DATA_DIR)" || { echo "make reference needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
 	rm -rf "$(REFERENCE_DIR)"
-	$(PY) -m ner_helpers.runner --run-dir "$(REFERENCE_DIR)" --data-dir "$(DATA_DIR)" --model offline-minilm \
-		$(if $(PARAMS),--params "$(PARAMS)")
+	$(PY) -m ner_helpers.runner --run-dir "$(REFERENCE_DIR)" --data-dir "$(DATA_DIR)" \
+		--params "$(or $(PARAMS),params/offline-minilm.yaml)"
 
 bench: $(STAMP)
 	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }

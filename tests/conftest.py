@@ -12,6 +12,14 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 TESTS_DIR = Path(__file__).parent
 SAMPLE_DIR = TESTS_DIR / "data" / "sample_wnut17"
+CI_TINY_MODEL = TESTS_DIR.parent / ".cache" / "tiny-model"
+
+
+def pytest_sessionstart(session):
+    """Build the tiny model that tests/expected_notebooks (run by nbval) load from .cache/tiny-model."""
+    from ner_helpers.tiny_model import build_tiny_model
+
+    build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,54 @@
+"""Re-execute notebooks/ in the tiny CI configuration into tests/expected_notebooks/.
+
+nbval re-runs those copies in `make test` and compares the outputs of cells marked
+`# NBVAL_CHECK_OUTPUT`, so a change in what a learner sees fails CI. Run this after editing a
+notebook (`make expected-notebooks`) and review the diff of the outputs before committing.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import papermill
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED = ROOT / "tests" / "expected_notebooks"
+PARAMS = ROOT / "tests" / "notebook_params_ci.yaml"
+CI_RUN = ROOT / ".cache" / "ci-run"
+NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
+
+
+def ci_parameters() -> dict:
+    """The CI parameters with paths made relative to tests/expected_notebooks (nbval's working folder)."""
+    parameters = yaml.safe_load(PARAMS.read_text())
+    for key in ("data_dir", "model_checkpoint"):
+        parameters[key] = os.path.relpath(ROOT / parameters[key], EXPECTED)
+    parameters["artifacts_dir"] = os.path.relpath(CI_RUN / "artifacts", EXPECTED)
+    parameters["plots_dir"] = os.path.relpath(CI_RUN / "plots", EXPECTED)
+    return parameters
+
+
+def main() -> None:
+    from ner_helpers.tiny_model import build_tiny_model
+
+    build_tiny_model(ROOT / ".cache" / "tiny-model", ROOT / "tests" / "data" / "sample_wnut17")
+    shutil.rmtree(CI_RUN, ignore_errors=True)
+    parameters = ci_parameters()
+    for name in sys.argv[1:] or NOTEBOOKS:
+        declared = papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / f"{name}.ipynb"),
+            str(EXPECTED / f"{name}.ipynb"),
+            parameters={k: v for k, v in parameters.items() if k in declared},
+            cwd=str(EXPECTED),
+            kernel_name="python3",
+            progress_bar=False,
+        )
+        print("wrote", EXPECTED / f"{name}.ipynb", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

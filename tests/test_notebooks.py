@@ -1,0 +1,87 @@
+"""The notebooks as documents: structure, parameters, and their copies that nbval re-runs.
+
+nbval itself executes tests/expected_notebooks/*.ipynb (the tiny configuration) in this same
+pytest run and compares the outputs of cells marked `# NBVAL_CHECK_OUTPUT`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
+COMMON_PARAMETERS = {
+    "data_dir", "model_checkpoint", "artifacts_dir", "max_train_samples", "max_eval_samples",
+    "num_train_epochs", "learning_rate", "per_device_train_batch_size", "seed", "push_to_hub",
+}
+
+
+def read(name: str, folder: str = "notebooks") -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / folder / f"{name}.ipynb", as_version=4)
+
+
+def sources(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    return [
+        (cell.cell_type, cell.source)
+        for cell in notebook.cells
+        if not {"injected-parameters", "papermill-error-cell-tag"} & set(cell.metadata.get("tags", []))
+    ]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_expected_copy_has_the_same_cells_as_the_notebook(name):
+    # If this fails, a notebook changed: run `make expected-notebooks` and review the outputs.
+    assert sources(read(name, "tests/expected_notebooks")) == sources(read(name))
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_notebook_holds_no_outputs(name):
+    notebook = read(name)
+    assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in notebook.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_one_parameters_cell_of_literals_each_documented(name):
+    notebook = read(name)
+    tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    declared = papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))
+    lines = [line for line in tagged[0].source.splitlines() if line.strip()]
+    assert len(declared) == len(lines)
+    assert all(parameter["help"] for parameter in declared.values())
+    assert "artifacts_dir" in declared
+
+
+def test_the_common_parameters_appear_where_they_apply():
+    declared = set()
+    for name in NOTEBOOKS:
+        declared |= set(papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb")))
+    assert COMMON_PARAMETERS <= declared
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_opens_with_badge_colab_install_and_versions_and_ends_with_exercises(name):
+    cells = read(name).cells
+    assert f"colab.research.google.com/github/" in cells[0].source and f"notebooks/{name}.ipynb" in cells[0].source
+    install = next(cell for cell in cells if "%pip install" in cell.source)
+    assert 'if "google.colab" in sys.modules:' in install.source
+    assert any("importlib.metadata import version" in cell.source for cell in cells[:6])
+    assert cells[-1].cell_type == "markdown" and "## Summary" in cells[-1].source and "Exercises" in cells[-1].source
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS[1:])
+def test_notebook_checks_earlier_artifacts_right_after_its_parameters(name):
+    cells = read(name).cells
+    index = next(i for i, cell in enumerate(cells) if "parameters" in cell.metadata.get("tags", []))
+    assert "require_artifact(" in cells[index + 1].source
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_code_cells_are_preceded_by_prose(name):
+    cells = read(name).cells
+    for previous, cell in zip(cells, cells[1:]):
+        if cell.cell_type == "code" and "require_artifact" not in cell.source and "importlib.metadata" not in cell.source:
+            assert previous.cell_type == "markdown" or cell.source.startswith("#"), cell.source[:60]
