@@ -54,6 +54,12 @@ def hub_reachable(timeout: float = 5.0) -> bool:
 
 def _from_pretrained(loader: Any, model_checkpoint: str, **kwargs: Any) -> Any:
     checkpoint = resolve_checkpoint(model_checkpoint)
+    if checkpoint.startswith((".", "/", "~")) and not Path(checkpoint).expanduser().is_dir():
+        raise FileNotFoundError(
+            f"Model folder {checkpoint} does not exist (relative paths start from {Path.cwd()}). "
+            "Pass an existing folder, a Hub name such as distilbert/distilbert-base-uncased, "
+            f"or '{OFFLINE_ENCODER}'."
+        )
     try:
         return loader.from_pretrained(checkpoint, **kwargs)
     except OSError as err:

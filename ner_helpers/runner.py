@@ -44,7 +44,7 @@ def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[s
 
         parameters.update(yaml.safe_load(Path(args.params).read_text()) or {})
     given = {
-        "data_dir": str(Path(args.data_dir).resolve()) if args.data_dir else None,
+        "data_dir": args.data_dir,
         "model_checkpoint": args.model,
         "num_train_epochs": args.epochs,
         "learning_rate": args.learning_rate,
@@ -55,6 +55,11 @@ def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[s
         "push_to_hub": True if args.push_to_hub else None,
     }
     parameters.update({k: v for k, v in given.items() if v is not None})
+    # Papermill runs the notebooks from notebooks/, so folders given relative to here must be made absolute.
+    for key in ("data_dir", "model_checkpoint"):
+        value = parameters.get(key)
+        if isinstance(value, str) and Path(value).expanduser().exists():
+            parameters[key] = str(Path(value).expanduser().resolve())
     parameters["artifacts_dir"] = str(artifacts_dir)
     parameters["plots_dir"] = str(artifacts_dir.parent / "plots")
     return parameters

@@ -13,23 +13,37 @@ from .data import WNUT17_LABELS, read_conll
 
 
 def build_tiny_tokenizer(words: Iterable[str], vocab_size: int = 400) -> object:
-    """A fast uncased WordPiece tokenizer (BERT style) trained on `words`."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    """A fast uncased WordPiece tokenizer (BERT style) with a vocabulary drawn from `words`.
+
+    The vocabulary is every character (alone and as a `##` continuation) plus the words seen at
+    least twice, most frequent first, ties broken alphabetically: rarer words split into pieces, as
+    in a real vocabulary, and unlike a trained vocabulary it is the same on every run, so the
+    notebooks' tokenized examples can be checked against stored outputs.
+    """
+    from collections import Counter
+
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    backend = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    backend.normalizer = normalizers.BertNormalizer(lowercase=True)
-    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    backend.decoder = decoders.WordPiece()
-    backend.train_from_iterator(
-        list(words), trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials)
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    pieces = Counter(
+        piece for word in words for piece, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(word))
     )
-    cls_id, sep_id = backend.token_to_id("[CLS]"), backend.token_to_id("[SEP]")
+    chars = sorted({c for piece in pieces for c in piece})
+    vocab = specials + chars + ["##" + c for c in chars]
+    frequent = sorted((p for p in pieces if len(p) > 1 and pieces[p] > 1), key=lambda p: (-pieces[p], p))
+    vocab += frequent[: max(0, vocab_size - len(vocab))]
+
+    backend = Tokenizer(models.WordPiece({token: i for i, token in enumerate(vocab)}, unk_token="[UNK]"))
+    backend.normalizer = normalizer
+    backend.pre_tokenizer = pre_tokenizer
+    backend.decoder = decoders.WordPiece()
     backend.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+        special_tokens=[("[CLS]", vocab.index("[CLS]")), ("[SEP]", vocab.index("[SEP]"))],
     )
     return PreTrainedTokenizerFast(
         tokenizer_object=backend,

@@ -87,8 +87,8 @@ class MarkerModel(torch.nn.Module):
 
 def test_entity_after_600_words_of_filler_is_found(tiny_tokenizer):
     pieces = tiny_tokenizer.tokenize("Paris")
-    assert pieces == ["par", "##is"]  # the marker is the word's first piece; the second must merge into it
-    model = MarkerModel(tiny_tokenizer.convert_tokens_to_ids("par"))
+    assert len(pieces) > 1  # the marker is the word's first piece; the others must merge into it
+    model = MarkerModel(tiny_tokenizer.convert_tokens_to_ids(pieces[0]))
     text = "the " * 600 + "Paris and then more filler " + "at the end " * 30 + "Paris"
     entities = predict_entities(text, model, tiny_tokenizer)
     starts = [i for i in range(len(text)) if text.startswith("Paris", i)]
@@ -96,7 +96,7 @@ def test_entity_after_600_words_of_filler_is_found(tiny_tokenizer):
 
 
 def test_a_word_split_by_a_window_edge_is_read_once(tiny_tokenizer):
-    model = MarkerModel(tiny_tokenizer.convert_tokens_to_ids("par"), max_positions=12)
+    model = MarkerModel(tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.tokenize("Paris")[0]), max_positions=12)
     text = " ".join(["Paris"] * 40)
     entities = predict_entities(text, model, tiny_tokenizer, stride=3)
     assert len(entities) == 40

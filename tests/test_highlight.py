@@ -1,0 +1,140 @@
+"""Entities highlighted in HTML: escaped text, one colour per type, a legend, every entity marked."""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from ner_helpers.highlight import display_entities, highlight_entities
+
+TEXT = "Taylor Swift met Ed Sheeran at Wembley Stadium"
+
+
+def entity(text: str, surface: str, entity_type: str, score: float = 0.9) -> dict:
+    start = text.index(surface)
+    return {"type": entity_type, "text": surface, "start": start, "end": start + len(surface), "score": score}
+
+
+ENTITIES = [
+    entity(TEXT, "Wembley Stadium", "location"),  # not in text order on purpose
+    entity(TEXT, "Taylor Swift", "person"),
+    entity(TEXT, "Ed Sheeran", "person"),
+]
+
+
+class Marks(HTMLParser):
+    """Collect the shown text and each <mark>'s own text (type labels left out), and the legend's items."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: list[dict] = []
+        self.legend: list[dict] = []
+        self.text: list[str] = []
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        cls = attrs.get("class", "")
+        self._stack.append(cls)
+        if tag == "mark":
+            self.marks.append({"text": "", "style": attrs.get("style", "")})
+        if cls == "ner-legend-item":
+            self.legend.append({"text": "", "style": attrs.get("style", "")})
+
+    def handle_endtag(self, tag):
+        self._stack.pop()
+
+    def handle_data(self, data):
+        if "ner-legend" in self._stack or "ner-legend-item" in self._stack:
+            if self._stack[-1] == "ner-legend-item":
+                self.legend[-1]["text"] += data
+            return
+        if self._stack and self._stack[-1] == "ner-label":
+            return
+        self.text.append(data)
+        if self._stack and self._stack[-1] == "ner-entity":
+            self.marks[-1]["text"] += data
+
+
+def parse(markup: str) -> Marks:
+    parser = Marks()
+    parser.feed(markup)
+    parser.close()
+    return parser
+
+
+def background(style: str) -> str:
+    return style.split("background:")[1].split(";")[0].strip()
+
+
+def test_every_entity_text_is_inside_a_mark_in_text_order():
+    marks = parse(highlight_entities(TEXT, ENTITIES)).marks
+    assert [m["text"] for m in marks] == ["Taylor Swift", "Ed Sheeran", "Wembley Stadium"]
+
+
+def test_the_text_outside_marks_is_kept():
+    parser = parse(highlight_entities(TEXT, ENTITIES))
+    assert "".join(parser.text) == TEXT
+
+
+def test_one_colour_per_type():
+    marks = parse(highlight_entities(TEXT, ENTITIES)).marks
+    taylor, ed, wembley = (background(m["style"]) for m in marks)
+    assert taylor == ed != wembley
+
+
+def test_legend_names_each_type_in_its_colour():
+    parser = parse(highlight_entities(TEXT, ENTITIES))
+    legend = {item["text"]: background(item["style"]) for item in parser.legend}
+    assert legend == {"location": background(parser.marks[2]["style"]), "person": background(parser.marks[0]["style"])}
+
+
+def test_type_label_follows_the_entity():
+    markup = highlight_entities(TEXT, ENTITIES[1:2])
+    assert 'Taylor Swift<span class="ner-label"' in markup and ">person</span></mark>" in markup
+
+
+def test_script_in_text_and_type_is_escaped():
+    text = "<script>alert('x')</script> & Ann"
+    entities = [entity(text, "Ann", "<b>person</b>"), entity(text, "<script>", "product")]
+    markup = highlight_entities(text, entities)
+    assert "<script>" not in markup and "<b>" not in markup
+    assert "&lt;script&gt;" in markup and "&amp;" in markup and "&lt;b&gt;person&lt;/b&gt;" in markup
+    assert [m["text"] for m in parse(markup).marks] == ["<script>", "Ann"]
+
+
+def test_given_colours_are_used():
+    markup = highlight_entities(TEXT, ENTITIES, colors={"person": "tomato"})
+    assert background(parse(markup).marks[0]["style"]) == "tomato"
+
+
+def test_types_outside_wnut17_get_distinct_colours():
+    text = "Paris and Rome"
+    entities = [entity(text, "Paris", "CITY"), entity(text, "Rome", "TOWN")]
+    marks = parse(highlight_entities(text, entities)).marks
+    assert background(marks[0]["style"]) != background(marks[1]["style"])
+
+
+def test_overlapping_entity_is_skipped_not_a_crash():
+    entities = ENTITIES + [entity(TEXT, "Swift met", "group")]
+    assert [m["text"] for m in parse(highlight_entities(TEXT, entities)).marks] == ["Taylor Swift", "Ed Sheeran", "Wembley Stadium"]
+
+
+def test_text_without_entities_says_so():
+    markup = highlight_entities("nothing here", [])
+    assert "<mark" not in markup and "no entities found" in markup
+
+
+def test_offsets_outside_the_text_are_an_error():
+    with pytest.raises(ValueError, match="outside the text"):
+        highlight_entities("short", [{"type": "person", "start": 2, "end": 40}])
+
+
+def test_display_entities_hands_html_to_ipython(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    display_entities(TEXT, ENTITIES)
+    [html] = shown
+    assert isinstance(html, IPython.display.HTML) and html.data == highlight_entities(TEXT, ENTITIES)
