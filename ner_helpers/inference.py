@@ -4,6 +4,7 @@ Taught in notebook 05_inference (the manual path, checked against `pipeline`).
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -93,6 +94,18 @@ def _windows_to_words(
     return words
 
 
+def _extend_over_combining_marks(words: list[dict[str, Any]], text: str) -> None:
+    """End each word after the combining marks that follow it (an accent, a variation selector).
+
+    Normalizers that strip accents map no token to a decomposed accent ("Beyonce" + U+0301), so
+    the word's span would stop before it and cut the last character in two.
+    """
+    for word, next_word in zip(words, [*words[1:], None]):
+        limit = next_word["start"] if next_word is not None else len(text)
+        while word["end"] < limit and unicodedata.category(text[word["end"]]).startswith("M"):
+            word["end"] += 1
+
+
 def predict_entities(
     texts: str | Iterable[str],
     model: Any,
@@ -157,5 +170,6 @@ def predict_entities(
     results = []
     for text_index, window_ids in enumerate(windows_of_text):
         words = _windows_to_words(encoded, window_ids, [probabilities[w] for w in window_ids], id2label)
+        _extend_over_combining_marks(words, texts[text_index])
         results.append(group_words_into_entities(words, texts[text_index]))
     return results[0] if single else results

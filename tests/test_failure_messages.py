@@ -1,0 +1,73 @@
+"""Failures a user can cause end in a message that says what to do (see docs/failures.md)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import papermill
+import pytest
+
+from ner_helpers.errors import HubUnreachableError, MissingArtifactError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    "notebook, names",
+    [
+        ("03_train", "02_preprocess.ipynb"),
+        ("04_evaluate", "03_train.ipynb"),
+        ("05_inference", "03_train.ipynb"),
+    ],
+)
+def test_running_a_notebook_before_its_prerequisites_names_the_notebook_to_run(tmp_path, notebook, names):
+    with pytest.raises(papermill.PapermillExecutionError) as failure:
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / f"{notebook}.ipynb"),
+            str(tmp_path / "out.ipynb"),
+            parameters={"artifacts_dir": str(tmp_path / "empty")},
+            cwd=str(ROOT / "notebooks"),
+            kernel_name="python3",
+            progress_bar=False,
+        )
+    assert failure.value.ename == "MissingArtifactError"
+    assert f"notebooks/{names}" in failure.value.evalue and "Run that notebook first" in failure.value.evalue
+    # it fails in the first cells, before any model or data is loaded
+    assert failure.value.exec_count <= 4
+
+
+def test_missing_artifact_message_names_notebook_and_folder(tmp_path):
+    from ner_helpers.artifacts import require_artifact
+
+    with pytest.raises(MissingArtifactError, match=r"written by notebooks/01_load_data.ipynb.*artifacts_dir="):
+        require_artifact(tmp_path, "dataset")
+
+
+def test_model_from_an_unreachable_hub_names_the_offline_encoder():
+    # conftest sets HF_HUB_OFFLINE=1, as on a machine without network
+    from ner_helpers.models import load_tokenizer
+
+    with pytest.raises(HubUnreachableError, match="offline-minilm"):
+        load_tokenizer("distilbert/distilbert-base-uncased")
+
+
+def test_a_model_folder_that_does_not_exist_is_not_blamed_on_the_hub(tmp_path):
+    from ner_helpers.models import load_tokenizer
+
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        load_tokenizer(str(tmp_path / "no-model"))
+
+
+def test_make_run_stops_early_without_hub_and_says_how_to_go_offline(tmp_path, capsys):
+    from ner_helpers.runner import main
+
+    assert main(["--run-dir", str(tmp_path / "run")]) == 2
+    message = capsys.readouterr().err
+    assert "make run OFFLINE=1 DATA_DIR=" in message
+    assert not (tmp_path / "run").exists()  # nothing ran
+
+
+def test_offline_route_passes_the_preflight(sample_dir, tiny_model_dir):
+    from ner_helpers.runner import preflight
+
+    assert preflight(str(sample_dir), str(tiny_model_dir)) is None
+    assert "the data set" in preflight(None, str(tiny_model_dir))
