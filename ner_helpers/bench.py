@@ -138,6 +138,7 @@ def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
 
     from .data import WNUT17_LABELS
     from .decision import tune_o_margin
+    from .training import best_epoch
 
     _, tokenized, tokenizer = tokenize(data_dir, recipe["model_checkpoint"], recipe.get("label_all_tokens", False))
     report: dict[str, Any] = {}
@@ -147,7 +148,7 @@ def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
         trainer.train()
         train_seconds = time.perf_counter() - start
         history = [(r["epoch"], r["eval_f1"]) for r in trainer.state.log_history if "eval_f1" in r]
-        best_epoch = int(round(max(history, key=lambda h: h[1])[0]))
+        chosen_epochs = best_epoch(trainer.state.log_history)
         margin, margin_scores = 0.0, {}
         if recipe.get("tune_o_margin"):
             margin, margin_scores = tune_o_margin(*evaluate_logits(trainer, tokenized["validation"]), WNUT17_LABELS)
@@ -156,7 +157,7 @@ def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
             train_and_validation = concatenate_datasets([tokenized["train"], tokenized["validation"]])
             trainer = make_trainer(
                 recipe, train_and_validation, None, tokenizer, tmp + "/final",
-                num_train_epochs=best_epoch, eval_strategy="no", save_strategy="no", load_best_model_at_end=False,
+                num_train_epochs=chosen_epochs, eval_strategy="no", save_strategy="no", load_best_model_at_end=False,
             )
             start = time.perf_counter()
             trainer.train()
@@ -170,7 +171,7 @@ def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
         "o_margin": margin,
         "validation_f1_by_margin": margin_scores,
         "validation_f1_by_epoch": [{"epoch": e, "eval_f1": f} for e, f in history],
-        "chosen_epochs": best_epoch,
+        "chosen_epochs": chosen_epochs,
         "train_seconds": train_seconds,
     })
     return report

@@ -97,8 +97,16 @@ def build_trainer(
     )
 
 
-def save_log_history(trainer: Any, path: str | os.PathLike) -> Path:
-    """Write the Trainer's log history (loss and eval scores per epoch) as JSON for notebook 04."""
+def best_epoch(log_history: Sequence[dict[str, Any]], metric: str = "eval_f1") -> int:
+    """The epoch with the best validation score in a Trainer log history (the earliest on ties)."""
+    scored = [(entry[metric], -entry["epoch"]) for entry in log_history if metric in entry]
+    if not scored:
+        raise ValueError(f"The log history holds no {metric}: train with evaluation on a validation split first.")
+    return int(round(-max(scored)[1]))
+
+
+def save_log_history(log_history: Sequence[dict[str, Any]], path: str | os.PathLike) -> Path:
+    """Write a Trainer log history (loss and validation scores per epoch) as JSON for notebook 04."""
     path = Path(path)
-    path.write_text(json.dumps(trainer.state.log_history, indent=1))
+    path.write_text(json.dumps(list(log_history), indent=1))
     return path

@@ -163,7 +163,7 @@ def test_no_token_shaped_strings_in_run_folder(tiny_model_dir, tiny_tokenizer, t
     trainer = train_tiny(tiny_model_dir, tiny_tokenizer, tokenized, run_dir, num_train_epochs=1)
     trainer.save_model(run_dir / "model")
     tiny_tokenizer.save_pretrained(run_dir / "model")
-    save_log_history(trainer, run_dir / "log_history.json")
+    save_log_history(trainer.state.log_history, run_dir / "log_history.json")
 
     token_shape = re.compile(rb"hf_[A-Za-z0-9]{30,}")
     assert token_shape.search(fake_token.encode())  # the scan would see this token if it were written
@@ -171,3 +171,17 @@ def test_no_token_shaped_strings_in_run_folder(tiny_model_dir, tiny_tokenizer, t
     assert any(path.name == "training_args.bin" for path in files)  # the checkpoint was scanned too
     leaks = {str(path.relative_to(run_dir)) for path in files if token_shape.search(path.read_bytes())}
     assert not leaks
+
+
+def test_best_epoch_is_the_earliest_with_the_top_validation_f1():
+    from ner_helpers.training import best_epoch
+
+    log = [{"loss": 1.0, "epoch": 1.0}, {"eval_f1": 0.5, "epoch": 1.0}, {"eval_f1": 0.6, "epoch": 2.0}, {"eval_f1": 0.6, "epoch": 3.0}]
+    assert best_epoch(log) == 2
+
+
+def test_best_epoch_needs_validation_scores():
+    from ner_helpers.training import best_epoch
+
+    with pytest.raises(ValueError, match="no eval_f1"):
+        best_epoch([{"loss": 1.0, "epoch": 1.0}])
