@@ -60,7 +60,7 @@ def make_trainer(recipe: dict[str, Any], train: Any, validation: Any, tokenizer:
     arguments = {
         key: recipe[key]
         for key in ("learning_rate", "per_device_train_batch_size", "num_train_epochs", "weight_decay",
-                    "warmup_steps", "train_sampling_strategy")
+                    "warmup_steps", "train_sampling_strategy", "cpu_bf16")
         if key in recipe
     }
     arguments.update(overrides)
