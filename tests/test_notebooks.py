@@ -65,7 +65,7 @@ def test_the_common_parameters_appear_where_they_apply():
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_opens_with_badge_colab_install_and_versions_and_ends_with_exercises(name):
     cells = read(name).cells
-    assert f"colab.research.google.com/github/" in cells[0].source and f"notebooks/{name}.ipynb" in cells[0].source
+    assert "colab.research.google.com/github/" in cells[0].source and f"notebooks/{name}.ipynb" in cells[0].source
     install = next(cell for cell in cells if "%pip install" in cell.source)
     assert 'if "google.colab" in sys.modules:' in install.source
     assert any("importlib.metadata import version" in cell.source for cell in cells[:6])
