@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -19,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 import yaml
+
+from .runner import machine_info
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("throughput", "inference", "quality", "tests")
@@ -238,17 +237,6 @@ def test_suite_seconds() -> dict[str, Any]:
             "summary": result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""}
 
 
-def machine() -> dict[str, Any]:
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-    }
-
-
 def print_table(report: dict[str, Any]) -> None:
     m = report["machine"]
     print(f"\nmachine: {m['cpu_count']} cores, {m['torch_threads']} torch threads, GPU: {m['gpu']}, torch {m['torch']}")
@@ -289,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     recipes = {"guide": load_recipe(args.guide), "project": load_recipe(args.project)}
-    report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine(), "recipes": recipes}
+    report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine_info(), "recipes": recipes}
     if "throughput" in args.parts:
         _, tokenized, tokenizer = tokenize(args.data_dir, recipes["guide"]["model_checkpoint"])
         report["throughput"] = {

@@ -37,6 +37,20 @@ def preflight(data_dir: str | None, model_checkpoint: str | None) -> str | None:
     )
 
 
+def machine_info() -> dict[str, Any]:
+    """The machine a run or benchmark was measured on: platform, cores, torch threads and version, GPU."""
+    import torch
+
+    return {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+
+
 def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[str, Any]:
     parameters: dict[str, Any] = {}
     if args.params:
@@ -105,18 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         timings[name] = round(time.perf_counter() - start, 1)
 
-    import torch
-
     report: dict[str, Any] = {
         "parameters": parameters,
         "seconds": timings,
         "total_seconds": round(sum(timings.values()), 1),
-        "machine": {
-            "platform": platform.platform(),
-            "cpu_count": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        },
+        "machine": machine_info(),
     }
     test_metrics = artifacts_dir / "test_metrics.json"
     if test_metrics.exists():
