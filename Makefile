@@ -38,7 +38,7 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $@
 
 run: $(STAMP)
-	$(PY) -m ner_helpers.runner --run-dir "$(RUN_DIR)" $(RUN_ARGS)
+	$(PY) -m repo_tools.runner --run-dir "$(RUN_DIR)" $(RUN_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -51,12 +51,12 @@ expected-notebooks: $(STAMP)
 reference: $(STAMP)
 	@test -n "$(DATA_DIR)" || { echo "make reference needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
 	rm -rf "$(REFERENCE_DIR)"
-	$(PY) -m ner_helpers.runner --run-dir "$(REFERENCE_DIR)" --data-dir "$(DATA_DIR)" \
+	$(PY) -m repo_tools.runner --run-dir "$(REFERENCE_DIR)" --data-dir "$(DATA_DIR)" \
 		--params "$(or $(PARAMS),params/offline-minilm.yaml)"
 
 bench: $(STAMP)
 	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
-	$(PY) -m ner_helpers.bench --data-dir "$(DATA_DIR)" --out bench-results/bench.json
+	$(PY) -m repo_tools.bench --data-dir "$(DATA_DIR)" --out bench-results/bench.json
 
 clean:
 	rm -rf .cache runs notebooks/artifacts .pytest_cache

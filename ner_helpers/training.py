@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -11,17 +12,60 @@ import torch
 from .metrics import build_compute_metrics
 
 
-def mixed_precision(cpu_bf16: bool = False) -> dict[str, bool]:
-    """bf16 on GPUs that support it, fp16 on other GPUs; on the CPU full precision, or bf16 if asked.
+def cpu_has_native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX), as oneDNN sees it.
 
-    bf16 autocast on the CPU pays off on processors with native bf16 (AVX512-BF16, AMX): on the
-    2-core AMD EPYC of the benchmark it trained 1.3 to 1.8 times faster (see README, Benchmark).
+    On a CPU without it (AVX2 only, say) bf16 is emulated and training is several times slower.
     """
-    if not torch.cuda.is_available():
-        return {"bf16": True, "fp16": False, "use_cpu": True} if cpu_bf16 else {"bf16": False, "fp16": False}
-    if torch.cuda.is_bf16_supported():
-        return {"bf16": True, "fp16": False}
-    return {"bf16": False, "fp16": True}
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def gpu_has_native_bf16() -> bool:
+    """Whether the GPU has bf16 tensor cores (compute capability 8.0 or newer: A100, L4, H100, ...).
+
+    `torch.cuda.is_bf16_supported()` also counts emulation and answers True on a T4 (7.5), where
+    fp16 is the fast choice; hence `including_emulation=False`.
+    """
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
+
+
+def mixed_precision(cpu_bf16: bool | str = False, verbose: bool = True) -> dict[str, bool]:
+    """The precision arguments of TrainingArguments for this machine.
+
+    GPU: bf16 where it is native (compute capability >= 8.0), fp16 on other CUDA GPUs.
+    CPU: bf16 autocast when `cpu_bf16` is True, or "auto" and the CPU has native bf16; else fp32.
+    Prints one line saying which and why (`verbose=False` to keep quiet).
+    """
+    if cpu_bf16 not in (True, False, "auto"):
+        raise ValueError(f"cpu_bf16 must be True, False or 'auto', not {cpu_bf16!r}.")
+    if torch.cuda.is_available():
+        name = torch.cuda.get_device_name(0)
+        choice, why = ("bf16", "native bf16") if gpu_has_native_bf16() else ("fp16", "no native bf16 on this GPU")
+        _say(verbose, f"precision: {choice} on {name} ({why})")
+        return {"bf16": choice == "bf16", "fp16": choice == "fp16"}
+    native = cpu_has_native_bf16()
+    if cpu_bf16 == "auto":
+        on = native
+        why = "this CPU has native bf16" if native else "this CPU has no native bf16 (AVX512-BF16/AMX)"
+        _say(verbose, f"precision: {'bf16 autocast' if on else 'fp32'} on the CPU (cpu_bf16='auto': {why})")
+    else:
+        on = bool(cpu_bf16)
+        if on and not native:
+            warnings.warn(
+                "cpu_bf16=True on a CPU without native bf16 (no AVX512-BF16 or AMX): bf16 is emulated and "
+                "training will be several times slower than fp32. Use cpu_bf16='auto' or False.",
+                stacklevel=2,
+            )
+        _say(verbose, f"precision: {'bf16 autocast' if on else 'fp32'} on the CPU (cpu_bf16={on})")
+    return {"bf16": True, "fp16": False, "use_cpu": True} if on else {"bf16": False, "fp16": False}
+
+
+def _say(verbose: bool, line: str) -> None:
+    if verbose:
+        print(line)
 
 
 def training_arguments(
@@ -36,7 +80,7 @@ def training_arguments(
     lr_scheduler_type: str = "linear",
     train_sampling_strategy: str = "random",
     seed: int = 42,
-    cpu_bf16: bool = False,
+    cpu_bf16: bool | str = False,
     push_to_hub: bool = False,
     hub_model_id: str | None = None,
     **overrides: Any,
@@ -44,7 +88,7 @@ def training_arguments(
     """The guide's TrainingArguments by default: evaluate and save each epoch, keep the best by F1.
 
     `warmup_steps` below 1 is a fraction of the training steps (transformers 5). Mixed precision
-    is switched on when a GPU is present (and on the CPU with `cpu_bf16=True`). Nothing is pushed
+    is chosen by `mixed_precision` (GPU: bf16 or fp16; CPU: bf16 only where native, with `cpu_bf16='auto'`). Nothing is pushed
     to the Hub unless `push_to_hub=True`.
     """
     from transformers import TrainingArguments

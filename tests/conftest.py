@@ -17,7 +17,7 @@ CI_TINY_MODEL = TESTS_DIR.parent / ".cache" / "tiny-model"
 
 def pytest_sessionstart(session):
     """Build the tiny model that tests/expected_notebooks (run by nbval) load from .cache/tiny-model."""
-    from ner_helpers.tiny_model import build_tiny_model
+    from repo_tools.tiny_model import build_tiny_model
 
     build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)
 
@@ -29,7 +29,7 @@ def sample_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
-    from ner_helpers.tiny_model import build_tiny_model
+    from repo_tools.tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), SAMPLE_DIR)
 

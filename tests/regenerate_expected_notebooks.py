@@ -32,7 +32,7 @@ def ci_parameters() -> dict:
 
 
 def main() -> None:
-    from ner_helpers.tiny_model import build_tiny_model
+    from repo_tools.tiny_model import build_tiny_model
 
     build_tiny_model(ROOT / ".cache" / "tiny-model", ROOT / "tests" / "data" / "sample_wnut17")
     shutil.rmtree(CI_RUN, ignore_errors=True)

@@ -1,7 +1,7 @@
 """The benchmark's measuring code on the sample and the tiny model (no timings are asserted)."""
 from __future__ import annotations
 
-from ner_helpers import bench
+from repo_tools import bench
 
 
 def recipe(tiny_model_dir, strategy):

@@ -58,7 +58,7 @@ def test_a_model_folder_that_does_not_exist_is_not_blamed_on_the_hub(tmp_path):
 
 
 def test_make_run_stops_early_without_hub_and_says_how_to_go_offline(tmp_path, capsys):
-    from ner_helpers.runner import main
+    from repo_tools.runner import main
 
     assert main(["--run-dir", str(tmp_path / "run")]) == 2
     message = capsys.readouterr().err
@@ -67,7 +67,7 @@ def test_make_run_stops_early_without_hub_and_says_how_to_go_offline(tmp_path, c
 
 
 def test_offline_route_passes_the_preflight(sample_dir, tiny_model_dir):
-    from ner_helpers.runner import preflight
+    from repo_tools.runner import preflight
 
     assert preflight(str(sample_dir), str(tiny_model_dir)) is None
     assert "the data set" in preflight(None, str(tiny_model_dir))

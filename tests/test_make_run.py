@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ner_helpers.runner import NOTEBOOKS, main
+from repo_tools.runner import NOTEBOOKS, main
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"

@@ -1,7 +1,7 @@
 """A tiny BERT and WordPiece tokenizer built from local text, for tests and the CI notebook run.
 
 Nothing is downloaded: the tokenizer is trained on the given CoNLL files and the model weights
-are random. `python -m ner_helpers.tiny_model OUT_DIR --data-dir tests/data/sample_wnut17`.
+are random. `python -m repo_tools.tiny_model OUT_DIR --data-dir tests/data/sample_wnut17`.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Iterable
 
-from .data import WNUT17_LABELS, read_conll
+from ner_helpers.data import WNUT17_LABELS, read_conll
 
 
 def build_tiny_tokenizer(words: Iterable[str], vocab_size: int = 400) -> object:

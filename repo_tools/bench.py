@@ -1,6 +1,6 @@
 """`make bench`: training and inference throughput, quality within a CPU budget, and test-suite time.
 
-    python -m ner_helpers.bench --data-dir path/to/wnut17 [--out bench.json] [--parts ...]
+    python -m repo_tools.bench --data-dir path/to/wnut17 [--out bench.json] [--parts ...]
 
 Prints a table and writes a JSON report. The guide's recipe and the project's recipe are measured
 side by side in one run, on the same encoder (the offline MiniLM) and the same data.
@@ -31,9 +31,9 @@ def load_recipe(name: str) -> dict[str, Any]:
 
 
 def tokenize(data_dir: str, checkpoint: str, label_all_tokens: bool = False) -> tuple[Any, Any, Any]:
-    from .align import tokenize_and_align_labels
-    from .data import load_wnut17
-    from .models import load_tokenizer
+    from ner_helpers.align import tokenize_and_align_labels
+    from ner_helpers.data import load_wnut17
+    from ner_helpers.models import load_tokenizer
 
     raw = load_wnut17(data_dir)
     tokenizer = load_tokenizer(checkpoint)
@@ -49,9 +49,9 @@ def tokenize(data_dir: str, checkpoint: str, label_all_tokens: bool = False) -> 
 def make_trainer(recipe: dict[str, Any], train: Any, validation: Any, tokenizer: Any, output_dir: str, **overrides: Any) -> Any:
     from transformers import set_seed
 
-    from .data import WNUT17_LABELS
-    from .models import load_token_classifier
-    from .training import build_trainer, training_arguments
+    from ner_helpers.data import WNUT17_LABELS
+    from ner_helpers.models import load_token_classifier
+    from ner_helpers.training import build_trainer, training_arguments
 
     seed = recipe.get("seed", 42)
     set_seed(seed)
@@ -128,16 +128,14 @@ def evaluate_logits(trainer: Any, dataset: Any) -> tuple[np.ndarray, np.ndarray]
 
 
 def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
-    """Train a recipe, choose the epoch (and O margin) on validation, and score the test split once.
+    """Train a recipe, choose the epoch on validation, and score the test split once.
 
     With `final_fit: true`, the chosen number of epochs is then trained again, from the pretrained
     encoder, on train + validation, and that model is scored. Training seconds count both runs.
     """
     from datasets import concatenate_datasets
 
-    from .data import WNUT17_LABELS
-    from .decision import tune_o_margin
-    from .training import best_epoch
+    from ner_helpers.training import best_epoch
 
     _, tokenized, tokenizer = tokenize(data_dir, recipe["model_checkpoint"], recipe.get("label_all_tokens", False))
     report: dict[str, Any] = {}
@@ -148,11 +146,8 @@ def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
         train_seconds = time.perf_counter() - start
         history = [(r["epoch"], r["eval_f1"]) for r in trainer.state.log_history if "eval_f1" in r]
         chosen_epochs = best_epoch(trainer.state.log_history)
-        margin, margin_scores = 0.0, {}
-        if recipe.get("tune_o_margin"):
-            margin, margin_scores = tune_o_margin(*evaluate_logits(trainer, tokenized["validation"]), WNUT17_LABELS)
         if recipe.get("final_fit"):
-            report["test_f1_before_final_fit"] = _test_scores(trainer, tokenized["test"], margin)["f1"]
+            report["test_f1_before_final_fit"] = _test_scores(trainer, tokenized["test"])["f1"]
             train_and_validation = concatenate_datasets([tokenized["train"], tokenized["validation"]])
             trainer = make_trainer(
                 recipe, train_and_validation, None, tokenizer, tmp + "/final",
@@ -161,14 +156,11 @@ def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
             start = time.perf_counter()
             trainer.train()
             train_seconds += time.perf_counter() - start
-        test = _test_scores(trainer, tokenized["test"], margin)
+        test = _test_scores(trainer, tokenized["test"])
     report.update({
         "test_f1": test["f1"],
         "test_precision": test["precision"],
         "test_recall": test["recall"],
-        "test_f1_without_o_margin": test["f1_without_o_margin"],
-        "o_margin": margin,
-        "validation_f1_by_margin": margin_scores,
         "validation_f1_by_epoch": [{"epoch": e, "eval_f1": f} for e, f in history],
         "chosen_epochs": chosen_epochs,
         "train_seconds": train_seconds,
@@ -176,27 +168,23 @@ def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
     return report
 
 
-def _test_scores(trainer: Any, test: Any, margin: float) -> dict[str, Any]:
-    """Entity scores on the test split with the O margin, plus the F1 without it."""
-    from .data import WNUT17_LABELS
-    from .decision import predict_with_o_margin
-    from .metrics import compute_entity_metrics, ids_to_tags
+def _test_scores(trainer: Any, test: Any) -> dict[str, Any]:
+    """Entity scores on the test split."""
+    from ner_helpers.data import WNUT17_LABELS
+    from ner_helpers.metrics import compute_entity_metrics, ids_to_tags
 
     logits, label_ids = evaluate_logits(trainer, test)
-    predicted, gold = ids_to_tags(predict_with_o_margin(logits, margin), label_ids, WNUT17_LABELS)
-    plain, _ = ids_to_tags(logits.argmax(-1), label_ids, WNUT17_LABELS)
-    scores = compute_entity_metrics(predicted, gold)
-    scores["f1_without_o_margin"] = compute_entity_metrics(plain, gold)["f1"]
-    return scores
+    predicted, gold = ids_to_tags(logits.argmax(-1), label_ids, WNUT17_LABELS)
+    return compute_entity_metrics(predicted, gold)
 
 
 def inference_throughput(data_dir: str, checkpoint: str, batch_size: int = 32) -> dict[str, Any]:
     """Texts per second on the test split, batched against one text at a time, for predict_entities and the pipeline."""
     from transformers import pipeline
 
-    from .data import WNUT17_LABELS, load_wnut17
-    from .inference import predict_entities
-    from .models import load_token_classifier, load_tokenizer
+    from ner_helpers.data import WNUT17_LABELS, load_wnut17
+    from ner_helpers.inference import predict_entities
+    from ner_helpers.models import load_token_classifier, load_tokenizer
 
     texts = [" ".join(tokens) for tokens in load_wnut17(data_dir)["test"]["tokens"]]
     tokenizer = load_tokenizer(checkpoint)

@@ -1,0 +1,71 @@
+"""Precision chosen for the machine: bf16 only where it is native, on the GPU and on the CPU (faked devices)."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from ner_helpers import training
+
+
+@pytest.fixture()
+def cpu_only(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+
+def fake_gpu(monkeypatch, capability: tuple[int, int]) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: f"fake GPU sm_{capability[0]}{capability[1]}")
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *_: capability)
+    # torch's own answer counts emulation (True on a T4); only a native answer must decide.
+    monkeypatch.setattr(
+        torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation or capability >= (8, 0)
+    )
+
+
+@pytest.mark.parametrize("capability, expected", [((7, 5), "fp16"), ((8, 0), "bf16"), ((9, 0), "bf16")])
+def test_gpu_precision_follows_native_bf16(monkeypatch, capsys, capability, expected):
+    fake_gpu(monkeypatch, capability)
+    chosen = training.mixed_precision()
+    assert chosen == {"bf16": expected == "bf16", "fp16": expected == "fp16"}
+    assert f"precision: {expected} on fake GPU" in capsys.readouterr().out
+
+
+def test_cpu_is_full_precision_unless_asked(cpu_only, monkeypatch, capsys):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
+    assert training.mixed_precision() == {"bf16": False, "fp16": False}
+    assert "fp32 on the CPU" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_cpu_bf16_auto_follows_the_detection(cpu_only, monkeypatch, capsys, native):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: native)
+    chosen = training.mixed_precision("auto")
+    assert chosen["bf16"] is native
+    assert chosen.get("use_cpu", False) is native
+    out = capsys.readouterr().out
+    assert ("bf16 autocast on the CPU" if native else "fp32 on the CPU") in out
+    assert ("has native bf16" if native else "has no native bf16") in out
+
+
+def test_cpu_bf16_true_without_native_support_warns(cpu_only, monkeypatch):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
+    with pytest.warns(UserWarning, match="emulated"):
+        assert training.mixed_precision(True)["bf16"] is True
+
+
+def test_cpu_bf16_true_with_native_support_is_silent(cpu_only, monkeypatch, recwarn):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
+    assert training.mixed_precision(True)["bf16"] is True
+    assert not [w for w in recwarn if "emulated" in str(w.message)]
+
+
+def test_unknown_setting_is_refused(cpu_only):
+    with pytest.raises(ValueError, match="'auto'"):
+        training.mixed_precision("yes")
+
+
+def test_training_arguments_resolve_auto(cpu_only, monkeypatch, tmp_path):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
+    assert training.training_arguments(tmp_path, cpu_bf16="auto").bf16 is False
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
+    assert training.training_arguments(tmp_path, cpu_bf16="auto").bf16 is True
