@@ -328,8 +328,13 @@ def training_story(history: pd.DataFrame) -> str:
     else:
         lowest = evaluated.loc[evaluated["eval_loss"].idxmin()]
         loss_part = (
-            f"Validation loss was lowest after epoch {epoch(lowest['epoch'])} ({lowest['eval_loss']:.3f}) and rose in "
-            f"epoch{'s' if len(rose) > 1 else ''} {', '.join(epoch(e) for e in rose)} (last {last['eval_loss']:.3f})."
+            f"Validation loss rose in epoch{'s' if len(rose) > 1 else ''} {', '.join(epoch(e) for e in rose)}; "
+            f"it was lowest after epoch {epoch(lowest['epoch'])} ({lowest['eval_loss']:.3f}) and ended at {last['eval_loss']:.3f}."
+        )
+    if evaluated["eval_f1"].max() == 0:
+        return loss_part + (
+            " Validation F1 stayed at 0.000: no entity was found exactly right yet, so the model kept is the"
+            f" earliest of equal scores (epoch {epoch(best['epoch'])}). Train longer, or with a larger learning rate."
         )
     f1_part = f" Validation F1 was best after epoch {epoch(best['epoch'])} ({best['eval_f1']:.3f})"
     if best["epoch"] < last["epoch"]:
