@@ -30,8 +30,8 @@ TRAIN_NOTEBOOK = NOTEBOOK_DIR / "03_train.ipynb"
 # `artifacts_dir` is given on its own, by --artifacts-dir.
 DEFAULTS: dict[str, Any] = {
     "model_checkpoint": None,
-    "num_train_epochs": 2,
-    "learning_rate": 2e-5,
+    "num_train_epochs": None,
+    "learning_rate": None,
     "per_device_train_batch_size": 16,
     "weight_decay": 0.01,
     "warmup_steps": 0.0,
@@ -153,15 +153,15 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
     from transformers import set_seed
     from transformers.trainer_utils import get_last_checkpoint
 
-    from ner_helpers.artifacts import require_artifact
+    from ner_helpers.artifacts import require_artifact, resolve_artifacts_dir
     from ner_helpers.models import load_token_classifier, load_tokenizer
-    from ner_helpers.training import best_epoch, build_trainer, save_log_history, training_arguments
+    from ner_helpers.training import best_epoch, build_trainer, recipe_for, save_log_history, training_arguments
 
     from .runner import machine_info
 
     start = time.perf_counter()
     p = {**DEFAULTS, **parameters}
-    artifacts_dir = Path(artifacts_dir)
+    artifacts_dir = Path(resolve_artifacts_dir(artifacts_dir))
     tokenized_path = require_artifact(artifacts_dir, "tokenized")
     settings = json.loads(require_artifact(artifacts_dir, "preprocess.json").read_text())
     model_checkpoint = p["model_checkpoint"] or settings["model_checkpoint"]
@@ -170,14 +170,16 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
     set_seed(p["seed"])
     tokenizer = load_tokenizer(model_checkpoint)
     model = load_token_classifier(model_checkpoint, label_names)
+    learning_rate, num_train_epochs = recipe_for(model_checkpoint, p["learning_rate"], p["num_train_epochs"])
     common = dict(
-        learning_rate=p["learning_rate"], per_device_train_batch_size=p["per_device_train_batch_size"],
+        learning_rate=learning_rate, per_device_train_batch_size=p["per_device_train_batch_size"],
+        per_device_eval_batch_size=p["per_device_train_batch_size"],  # as notebook 03's TrainingArguments
         weight_decay=p["weight_decay"], warmup_steps=p["warmup_steps"],
         train_sampling_strategy=p["train_sampling_strategy"], seed=p["seed"], cpu_bf16=p["cpu_bf16"],
     )
     common.update(distributed_overrides())
     args = training_arguments(
-        artifacts_dir / "checkpoints", num_train_epochs=p["num_train_epochs"],
+        artifacts_dir / "checkpoints", num_train_epochs=num_train_epochs,
         push_to_hub=p["push_to_hub"], hub_model_id=p["hub_model_id"], **common,
     )
     world_size, rank = args.world_size, args.process_index  # reading them sets up the process group
@@ -186,7 +188,7 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
     print(f"rank {rank} of {world_size}: device {args.device}, backend {backend}, pid {os.getpid()}", flush=True)
     global_batch = world_size * p["per_device_train_batch_size"] * args.gradient_accumulation_steps
     _say(f"global batch: {world_size} process(es) x {p['per_device_train_batch_size']} sentences = {global_batch}; "
-         f"learning rate {p['learning_rate']} (not scaled with the number of processes)")
+         f"learning rate {learning_rate:g} (not scaled with the number of processes)")
 
     tokenized = load_from_disk(tokenized_path)
     recorder = None
