@@ -235,6 +235,8 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
         "final_fit": bool(p["final_fit"]),
         "world_size": world_size,
         "backend": backend,
+        "learning_rate": learning_rate,
+        "num_train_epochs": num_train_epochs,
         "per_device_train_batch_size": p["per_device_train_batch_size"],
         "global_train_batch_size": global_batch,
         "parameters": p,
@@ -250,8 +252,8 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
         print("best checkpoint:", best_checkpoint or "the final fit")
         print("saved to", model_dir, "| log:", artifacts_dir / "log_history.json",
               "| metrics:", artifacts_dir / "train_metrics.json", flush=True)
-        if p["push_to_hub"]:
-            print(trainer.push_to_hub())
+    if p["push_to_hub"]:  # every process calls it; Trainer uploads from rank 0 only
+        _say(trainer.push_to_hub())
     trainer.accelerator.wait_for_everyone()  # no process leaves while rank 0 still writes
     return summary
 
