@@ -558,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
             model_dir = args.model_dir
             if not model_dir:
                 model_dir = str(Path(tmp) / "model")
-                print("\n=== fine-tuning the model the inference part runs (project recipe, train split)", flush=True)
+                print("\n=== fine-tuning the model the inference part runs (train split)", flush=True)
                 model_recipe = load_recipe(args.model_recipe) if args.model_recipe else recipes["project"]
                 report["inference_model"] = train_inference_model(
                     model_recipe, args.data_dir, model_dir, settings["inference_epochs"])
