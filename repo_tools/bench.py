@@ -36,7 +36,7 @@ PASSES: dict[str, dict[str, str]] = {
     "native": {},
     "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
 }
-QUICK = {"sentences": 256, "rounds": 2, "inference_epochs": 1, "repeats": 2}
+QUICK = {"sentences": 128, "rounds": 2, "inference_epochs": 0.5, "repeats": 1}
 FULL = {"sentences": 1536, "rounds": 3, "inference_epochs": None, "repeats": 3}
 # A faster way of running the model is kept when it is at least this much faster than fp32 ...
 KEEP_SPEEDUP = 1.5
@@ -519,10 +519,41 @@ def print_table(report: dict[str, Any]) -> None:
         print(f"make test: {t['seconds']:.1f} s ({t['summary']})")
 
 
+def markdown_tables(report: dict[str, Any]) -> str:
+    """README tables from a report: training and inference, one column pair per pass (processor kind)."""
+    passes = report.get("passes", {})
+    names = [n for n in passes if "throughput" in passes[n]]
+    lines = []
+    if names:
+        recipes = list(passes[names[0]]["throughput"])
+        head = " | ".join(f"{n}: real tokens/s | {n}: × guide" for n in names)
+        lines += [f"| recipe | {head} |", "| --- |" + " ---: | ---: |" * len(names)]
+        for recipe in recipes:
+            cells = []
+            for n in names:
+                t = passes[n]["throughput"]
+                cells.append(f"{t[recipe]['real_tokens_per_second']:.0f} ({t[recipe]['precision']}) | "
+                             f"{t[recipe]['real_tokens_per_second'] / t['guide']['real_tokens_per_second']:.2f}")
+            lines.append(f"| {recipe} | " + " | ".join(cells) + " |")
+    names = [n for n in passes if "inference" in passes[n]]
+    if names:
+        ways = list(dict.fromkeys(w for n in names for w in passes[n]["inference"]["ways"]))
+        lines += ["", "| inference way | " + " | ".join(f"{n}: texts/s, F1, × fp32" for n in names) + " |",
+                  "| --- |" + " --- |" * len(names)]
+        for way in ways:
+            cells = []
+            for n in names:
+                r = passes[n]["inference"]["ways"].get(way, {"verdict": "not run"})
+                cells.append(f"{r['texts_per_second']:.0f}, {r['f1']:.3f}, {r['speedup_over_fp32']:.2f}× ({r['verdict']})"
+                             if "texts_per_second" in r else r["verdict"])
+            lines.append(f"| {way} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True, help="folder with the WNUT 17 CoNLL files")
+    parser.add_argument("--data-dir", help="folder with the WNUT 17 CoNLL files")
     parser.add_argument("--out", default="bench-results/bench.json")
     parser.add_argument("--quick", action="store_true", help="throughput and inference only, about 15 minutes on 2 cores")
     parser.add_argument("--parts", nargs="+", default=None, choices=PARTS)
@@ -532,8 +563,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--project", default="fast-recipe", help="params/<name>.yaml of the project's recipe")
     parser.add_argument("--also", nargs="*", default=[], help="more recipes (names or YAML paths) for the throughput part")
     parser.add_argument("--model-recipe", default=None, help="recipe that fine-tunes the inference model (default: the project's)")
+    parser.add_argument("--markdown", help="print README tables from this report and stop")
     parser.add_argument("--pass-only", choices=list(PASSES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.markdown:
+        print(markdown_tables(json.loads(Path(args.markdown).read_text())))
+        return 0
+    if not args.data_dir:
+        parser.error("--data-dir is required: the folder with the WNUT 17 CoNLL files")
     if args.parts is None:
         args.parts = list(PASS_PARTS) if args.quick else list(PARTS)
     recipes = {"guide": load_recipe(args.guide), "project": load_recipe(args.project)}

@@ -96,3 +96,19 @@ def test_recipes_are_parameter_files_the_notebooks_accept():
         declared |= set(papermill.inspect_notebook(str(bench.ROOT / "notebooks" / f"{name}.ipynb")))
     for name in ("guide-offline", "offline-minilm", "fast-recipe"):
         assert set(bench.load_recipe(name)) <= declared, name
+
+
+def test_readme_tables_come_from_the_report():
+    def throughput(tokens, precision):
+        return {"real_tokens_per_second": tokens, "precision": precision}
+
+    passes = {
+        "native": {"throughput": {"guide": throughput(100.0, "fp32"), "project": throughput(250.0, "bf16")},
+                   "inference": {"ways": {"fp32": {"texts_per_second": 50.0, "f1": 0.4, "speedup_over_fp32": 1.0,
+                                                   "verdict": "baseline"}}}},
+        "avx2": {"throughput": {"guide": throughput(80.0, "fp32"), "project": throughput(120.0, "fp32")},
+                 "inference": {"ways": {"bf16 autocast": {"verdict": "skipped: no native bf16 here"}}}},
+    }
+    tables = bench.markdown_tables({"passes": passes})
+    assert "| project | 250 (bf16) | 2.50 | 120 (fp32) | 1.50 |" in tables
+    assert "| bf16 autocast | not run | skipped: no native bf16 here |" in tables
