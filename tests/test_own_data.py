@@ -240,3 +240,44 @@ def test_sentences_longer_than_the_model_are_counted(tiny_tokenizer):
     assert count == 1 and longest > 64  # the one long sentence of the sample
     assert found["validation"][0] == 0
     assert long_sentences(dataset, tiny_tokenizer, max_length=8)["validation"][0] == 6
+
+
+def test_a_train_split_too_small_to_split_says_so(write_conll):
+    with pytest.raises(ValueError, match=r"The train split holds 1 sentence\(s\): too few to set aside a validation split"):
+        load_data(data_files={"train": write_conll("a\tB-PER\n")})
+
+
+def test_a_checkpoint_with_a_head_for_other_labels_gets_a_new_head(tiny_model_dir):
+    from ner_helpers.models import load_token_classifier
+
+    model = load_token_classifier(str(tiny_model_dir), PER_LOC_ORG)  # the tiny model's head has WNUT 17's 13 labels
+    assert model.classifier.out_features == 7 and model.config.id2label[5] == "B-PER"
+
+
+def test_entity_colors_are_distinct_for_any_number_of_types_and_the_legend_names_them_all():
+    from ner_helpers.highlight import entity_colors, highlight_entities
+
+    types = [f"type{i:02d}" for i in range(40)]
+    colors = entity_colors(types)
+    assert len(set(colors.values())) == 40
+    palette = entity_colors(["LOC", "ORG", "PER"])
+    alone = highlight_entities("Paris", [{"type": "PER", "start": 0, "end": 5}], palette)
+    with_loc = highlight_entities("Paris Rome", [{"type": "LOC", "start": 0, "end": 5}, {"type": "PER", "start": 6, "end": 10}], palette)
+    per_color = f'background:{palette["PER"]}; '
+    assert per_color in alone.split("ner-legend")[0] and per_color in with_loc.split("ner-legend")[0]
+    html = highlight_entities("nothing here", [], entity_colors(["LOC", "ORG", "PER"]))
+    assert "no entities found" in html and all(f">{t}</span>" in html for t in ("LOC", "ORG", "PER"))
+
+
+def test_plot_titles_name_the_split_scored():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from ner_helpers.plots import plot_confusion_matrix, plot_per_type_scores
+
+    table = pd.DataFrame({"precision": [0.5], "recall": [0.5], "f1": [0.5], "support": [2]}, index=["PER"])
+    assert plot_per_type_scores(table, split="validation").axes[0].get_title().endswith("validation split")
+    matrix = pd.DataFrame([[1, 0], [0, 0]], index=["PER", "no entity"], columns=["PER", "no entity"])
+    assert plot_confusion_matrix(matrix, split="test").axes[0].get_title().endswith("test split")
