@@ -468,7 +468,7 @@ def long_sentences(dataset: datasets.DatasetDict, tokenizer, max_length: int | N
     found = {}
     for split, ds in dataset.items():
         words = [list(tokens) for tokens in ds["tokens"]]  # a Column in datasets 4+, the tokenizer wants lists
-        lengths = [len(ids) for ids in tokenizer(words, is_split_into_words=True)["input_ids"]] if words else []
+        lengths = [len(ids) for ids in tokenizer(words, is_split_into_words=True, verbose=False)["input_ids"]] if words else []
         over = [n for n in lengths if n > limit]
         found[split] = (len(over), max(lengths, default=0))
     return found
