@@ -70,7 +70,7 @@ class ConllReport:
     tokens: int = 0
     columns: int = 0  # columns per line (token first, tag last)
     separator: str = "tab"  # "tab" or "space"
-    scheme: str = "BIO"  # the tag scheme the file was written in: BIO, IOB1 or BIOES
+    scheme: str = "BIO"  # the tag scheme the file was written in: BIO, IOB1, BIOES or BILOU
     docstarts: int = 0  # -DOCSTART- lines skipped
     converted: int = 0  # tags rewritten to BIO (IOB1 I- that start an entity; BIOES S-/E-, BILOU U-/L-)
     repaired_orphan_i: list[int] = field(default_factory=list)  # line numbers (BIO files only)
@@ -104,7 +104,7 @@ def _line_numbers(numbers: Sequence[int]) -> str:
 
 
 def _to_bio(
-    path: Path, sentences: list[tuple[list[str], list[str], list[int]]], report: ConllReport
+    sentences: list[tuple[list[str], list[str], list[int]]], report: ConllReport
 ) -> list[tuple[list[str], list[str]]]:
     """Rewrite the tags of a whole file to BIO, recording the scheme found and how many tags changed.
 
@@ -238,7 +238,7 @@ def read_conll(
     if not raw_sentences:
         raise ConllFormatError(f"{path}: the file holds no sentences (is it empty?).")
 
-    sentences = _to_bio(path, raw_sentences, report)
+    sentences = _to_bio(raw_sentences, report)
     if label_names is not None:
         allowed = set(label_names)
         for (_, tags_, lines_), (_, bio) in zip(raw_sentences, sentences):

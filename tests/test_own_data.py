@@ -1,6 +1,8 @@
 """Your own data: CoNLL files in the layouts and tag schemes people have, Hub-style data sets, splits."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import datasets
 import pytest
 
@@ -12,12 +14,11 @@ from ner_helpers.data import (
     load_hub_dataset,
     long_sentences,
     read_conll,
-    WNUT17_LABELS,
 )
 from ner_helpers.errors import ConllFormatError, HubUnreachableError
 
-from conftest import TESTS_DIR
 
+TESTS_DIR = Path(__file__).parent
 FORMATS = TESTS_DIR / "data" / "formats"
 CONLL2003 = TESTS_DIR / "data" / "sample_conll2003"
 PER_LOC_ORG = ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]

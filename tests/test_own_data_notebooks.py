@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from repo_tools.runner import NOTEBOOKS, main, notebook_parameters, preflight, read_data_files
+from repo_tools.runner import NOTEBOOKS, main, preflight, read_data_files
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "sample_conll2003"
