@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 
 # Parameters of `make run` (empty = the notebooks' defaults, which are the guide's).
 DATA_DIR ?=
+DATA_FILES ?=
+DATASET ?=
+DATASET_CONFIG ?=
 OFFLINE ?= 0
 MODEL ?= $(if $(filter 1,$(OFFLINE)),offline-minilm,)
 EPOCHS ?=
@@ -23,7 +26,8 @@ REFERENCE_DIR ?= reference-run
 NPROC ?= 2
 ARTIFACTS_DIR ?=
 
-RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(MODEL)") \
+RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-files "$(DATA_FILES)") \
+	$(if $(DATASET),--dataset-name "$(DATASET)") $(if $(DATASET_CONFIG),--dataset-config "$(DATASET_CONFIG)") $(if $(MODEL),--model "$(MODEL)") \
 	$(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(LR),--learning-rate $(LR)) $(if $(BATCH),--batch-size $(BATCH)) \
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
