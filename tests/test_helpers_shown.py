@@ -4,7 +4,7 @@ Shown means: an earlier notebook showed it already, or its source is printed (`i
 the two cells after, or a markdown cell up to two cells before or after that cell links to its file and
 line on GitHub (`.../ner_helpers/<module>.py#L<n>`, and line n holds `def name(`). Helpers that are not
 the lesson (handing files between notebooks, plots, display, tables, printed sentences) are listed with
-the reason.
+the reason. Cells tagged `solution` (hidden exercise solutions) and `ner_helpers.exercises` (answer checks) are not the lesson.
 """
 from __future__ import annotations
 
@@ -33,13 +33,6 @@ NOT_THE_LESSON = {
     "plot_training_curves": "draws a chart",
     "plot_confusion_matrix": "draws a chart",
 }
-# The exercise module is not the lesson either: it checks a student's answer or runs an exercise's retraining in
-# a scratch folder, in cells after the lesson's summary.
-NOT_THE_LESSON.update({
-    name: "exercise support (ner_helpers.exercises)"
-    for name, value in vars(__import__("ner_helpers.exercises", fromlist=["_"])).items()
-    if callable(value) and not name.startswith("_") and getattr(value, "__module__", "") == "ner_helpers.exercises"
-})
 LINK = re.compile(r"\[`(\w+)`\]\(https://github\.com/[^)]*/ner_helpers/(\w+)\.py#L(\d+)\)")
 
 
@@ -56,10 +49,12 @@ def helpers_used(cells) -> dict[str, int]:
     modules: set[str] = set()
     first: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        if cell.cell_type != "code":
-            continue
+        if cell.cell_type != "code" or "solution" in cell.metadata.get("tags", []):
+            continue  # hidden exercise solutions and answer checks are not the lesson
         tree = ast.parse(code_of(cell))
         for node in ast.walk(tree):
+            if node.__class__ is ast.ImportFrom and node.module == "ner_helpers.exercises":
+                continue  # answer checks and solutions of the exercises, not the lesson
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ner_helpers"):
                 for alias in node.names:
                     (modules if node.module == "ner_helpers" else imported).add(alias.asname or alias.name)
