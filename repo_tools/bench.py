@@ -81,7 +81,9 @@ def torch_view() -> dict[str, Any]:
 
     return {
         "aten_cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "onednn_bf16_supported": cpu_has_native_bf16(),
+        # oneDNN's answer counts emulation on AVX-512; native_bf16 is what cpu_bf16="auto" uses.
+        "onednn_bf16_supported": bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()),
+        "native_bf16": cpu_has_native_bf16(),
         "threads": torch.get_num_threads(),
     }
 
