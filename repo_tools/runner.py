@@ -20,7 +20,7 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 def preflight(data_dir: str | None, model_checkpoint: str | None) -> str | None:
     """A message saying how to choose the offline route when the run needs an unreachable Hub, else None."""
-    from ner_helpers.models import is_local_checkpoint, hub_reachable
+    from repo_tools.hub import hub_reachable, is_local_checkpoint
 
     needs_hub = []
     if data_dir is None:

@@ -13,6 +13,7 @@ import csv
 import hashlib
 import itertools
 import json
+import os
 import re
 import shutil
 import sys
@@ -139,7 +140,8 @@ def run_configuration(folder: Path, shared_folder: Path, parameters: dict[str, A
     artifacts = folder / "artifacts"
     artifacts.mkdir(parents=True)
     for name in SHARED_ARTIFACTS:  # links, not copies: the tokenized data set is shared, not duplicated
-        (artifacts / name).symlink_to(shared_folder / "artifacts" / name)
+        # relative, so a moved or copied run folder keeps working
+        (artifacts / name).symlink_to(os.path.relpath(shared_folder / "artifacts" / name, artifacts))
     own = {**parameters, "artifacts_dir": str(artifacts), "plots_dir": str(folder / "plots")}
     timings = {name: execute(name, folder, own) for name in CONFIG_NOTEBOOKS}
     report = write_report(folder, own, timings)
