@@ -18,13 +18,16 @@ RESUME ?=
 PUSH ?=
 RUN_DIR ?= runs/$(shell date +%Y%m%d-%H%M%S)
 REFERENCE_DIR ?= reference-run
+# Parameters of `make train-ddp`: processes on this machine, and the artifacts folder notebook 02 wrote.
+NPROC ?= 2
+ARTIFACTS_DIR ?=
 
 RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(MODEL)") \
 	$(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(LR),--learning-rate $(LR)) $(if $(BATCH),--batch-size $(BATCH)) \
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run sweep test reference bench expected-notebooks clean
+.PHONY: setup run sweep test reference bench train-ddp expected-notebooks colab-links student-notebooks clean all-in-one
 
 setup: $(STAMP)
 
@@ -56,6 +59,20 @@ test: $(STAMP)
 expected-notebooks: $(STAMP)
 	$(PY) tests/regenerate_expected_notebooks.py
 
+# Where the repository lives on GitHub (repo_tools/colab.toml): rewrites every notebook's Colab badge and
+# install cell, the expected copies too. Without REPO/BRANCH it re-applies the current setting.
+colab-links: $(STAMP)
+	$(PY) -m repo_tools.colab_links $(if $(REPO),--repo "$(REPO)") $(if $(BRANCH),--branch "$(BRANCH)")
+
+# Copies of the notebooks without the solution cells, for handing out exercises first (git-ignored).
+student-notebooks: $(STAMP)
+	rm -rf student-notebooks
+	$(PY) -m repo_tools.student_notebooks --out student-notebooks
+
+# After editing a notebook: regenerate the classroom notebook (notebooks/all_in_one.ipynb); a test fails when it is stale.
+all-in-one: $(STAMP)
+	$(PY) -m repo_tools.all_in_one
+
 # The committed reference run: real WNUT 17, offline encoder, CPU.
 reference: $(STAMP)
 	@test -n "$(DATA_DIR)" || { echo "make reference needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
@@ -66,6 +83,14 @@ reference: $(STAMP)
 bench: $(STAMP)
 	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
 	$(PY) -m repo_tools.bench --data-dir "$(DATA_DIR)" --out bench-results/bench.json
+
+# Notebook 03's training without the notebook, data-parallel on NPROC processes of this machine (one per GPU;
+# on a machine without a GPU, CPU processes that talk over gloo). Rank 0 writes model/, log_history.json and
+# train_metrics.json into ARTIFACTS_DIR, where notebooks 04 and 05 read them.
+train-ddp: $(STAMP)
+	@test -n "$(ARTIFACTS_DIR)" || { echo "make train-ddp needs ARTIFACTS_DIR=<the folder notebooks 01 and 02 wrote to, e.g. runs/<date>/artifacts>"; exit 2; }
+	$(VENV)/bin/torchrun --standalone --nproc_per_node $(NPROC) -m repo_tools.train \
+		--artifacts-dir "$(ARTIFACTS_DIR)" $(if $(PARAMS),--params "$(PARAMS)")
 
 clean:
 	rm -rf .cache runs notebooks/artifacts .pytest_cache
