@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 
 # Parameters of `make run` (empty = the notebooks' defaults, which are the guide's).
 DATA_DIR ?=
+DATA_FILES ?=
+DATASET ?=
+DATASET_CONFIG ?=
 OFFLINE ?= 0
 MODEL ?= $(if $(filter 1,$(OFFLINE)),offline-minilm,)
 EPOCHS ?=
@@ -16,13 +19,15 @@ MAX_EVAL ?=
 PARAMS ?= $(if $(filter 1,$(OFFLINE)),params/offline-minilm.yaml,)
 RESUME ?=
 PUSH ?=
+QUICK ?=
 RUN_DIR ?= runs/$(shell date +%Y%m%d-%H%M%S)
 REFERENCE_DIR ?= reference-run
 # Parameters of `make train-ddp`: processes on this machine, and the artifacts folder notebook 02 wrote.
 NPROC ?= 2
 ARTIFACTS_DIR ?=
 
-RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(MODEL)") \
+RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-files "$(DATA_FILES)") \
+	$(if $(DATASET),--dataset-name "$(DATASET)") $(if $(DATASET_CONFIG),--dataset-config "$(DATASET_CONFIG)") $(if $(MODEL),--model "$(MODEL)") \
 	$(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(LR),--learning-rate $(LR)) $(if $(BATCH),--batch-size $(BATCH)) \
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
@@ -80,9 +85,10 @@ reference: $(STAMP)
 	$(PY) -m repo_tools.runner --run-dir "$(REFERENCE_DIR)" --data-dir "$(DATA_DIR)" \
 		--params "$(or $(PARAMS),params/offline-minilm.yaml)"
 
+# QUICK=1: training throughput and faster inference only, on this CPU and as an AVX2-only CPU.
 bench: $(STAMP)
 	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
-	$(PY) -m repo_tools.bench --data-dir "$(DATA_DIR)" --out bench-results/bench.json
+	$(PY) -m repo_tools.bench --data-dir "$(DATA_DIR)" $(if $(filter 1,$(QUICK)),--quick --out bench-results/bench-quick.json,--out bench-results/bench.json)
 
 # Notebook 03's training without the notebook, data-parallel on NPROC processes of this machine (one per GPU;
 # on a machine without a GPU, CPU processes that talk over gloo). Rank 0 writes model/, log_history.json and

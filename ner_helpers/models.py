@@ -72,4 +72,7 @@ def load_token_classifier(model_checkpoint: str, label_names: Sequence[str]) -> 
         num_labels=len(label_names),
         id2label=id2label,
         label2id=label2id,
+        # A checkpoint that already has a head for another label set (a model fine-tuned on other
+        # data) gets a new head of the right size instead of a size-mismatch error.
+        ignore_mismatched_sizes=True,
     )

@@ -33,6 +33,13 @@ NOT_THE_LESSON = {
     "plot_training_curves": "draws a chart",
     "plot_confusion_matrix": "draws a chart",
 }
+# The exercise module is not the lesson either: it checks a student's answer or runs an exercise's retraining in
+# a scratch folder, in cells after the lesson's summary.
+NOT_THE_LESSON.update({
+    name: "exercise support (ner_helpers.exercises)"
+    for name, value in vars(__import__("ner_helpers.exercises", fromlist=["_"])).items()
+    if callable(value) and not name.startswith("_") and getattr(value, "__module__", "") == "ner_helpers.exercises"
+})
 LINK = re.compile(r"\[`(\w+)`\]\(https://github\.com/[^)]*/ner_helpers/(\w+)\.py#L(\d+)\)")
 
 
