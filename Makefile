@@ -32,7 +32,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run test reference bench train-ddp expected-notebooks colab-links student-notebooks clean all-in-one
+.PHONY: setup run sweep test reference bench train-ddp expected-notebooks colab-links student-notebooks clean all-in-one
 
 setup: $(STAMP)
 
@@ -47,6 +47,15 @@ $(STAMP): requirements.txt pyproject.toml
 
 run: $(STAMP)
 	$(PY) -m repo_tools.runner --run-dir "$(RUN_DIR)" $(RUN_ARGS)
+
+# A grid of parameters (params/sweep-*.yaml): one folder per configuration and a results.csv. The default
+# folder is named after the grid, so running the same command again resumes the sweep.
+GRID ?=
+SWEEP_DIR = $(if $(filter command line environment,$(origin RUN_DIR)),$(RUN_DIR),runs/$(basename $(notdir $(GRID))))
+
+sweep: $(STAMP)
+	@test -n "$(GRID)" || { echo "make sweep needs GRID=params/<file>.yaml (e.g. params/sweep-offline-lr-batch.yaml)"; exit 2; }
+	$(PY) -m repo_tools.sweep --grid "$(GRID)" --run-dir "$(SWEEP_DIR)" $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -20,7 +20,7 @@ NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 def preflight(data_dir: str | None, model_checkpoint: str | None, data_files: Any = None, dataset_name: str | None = None) -> str | None:
     """A message saying how to choose the offline route when the run needs an unreachable Hub, else None."""
-    from ner_helpers.models import is_local_checkpoint, hub_reachable
+    from repo_tools.hub import hub_reachable, is_local_checkpoint
 
     needs_hub = []
     if dataset_name is not None and not Path(dataset_name).expanduser().exists():
@@ -70,6 +70,52 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def resolve_paths(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with data and model folders made absolute (papermill runs the notebooks from notebooks/)."""
+    resolved = dict(parameters)
+    for key in ("data_dir", "model_checkpoint", "dataset_name"):
+        value = resolved.get(key)
+        if isinstance(value, str) and Path(value).expanduser().exists():
+            resolved[key] = str(Path(value).expanduser().resolve())
+    if isinstance(resolved.get("data_files"), dict):  # from a parameter file: relative to here
+        resolved["data_files"] = {
+            split: str(Path(file).expanduser().resolve()) if Path(file).expanduser().exists() else file
+            for split, file in resolved["data_files"].items()
+        }
+    return resolved
+
+
+def execute(name: str, run_dir: Path, parameters: dict[str, Any]) -> float:
+    """Run notebooks/<name>.ipynb into run_dir with the parameters it declares; the seconds it took."""
+    import papermill
+
+    source = NOTEBOOK_DIR / f"{name}.ipynb"
+    declared = papermill.inspect_notebook(str(source))
+    own = {k: v for k, v in parameters.items() if k in declared}
+    print(f"== {name} {own}", flush=True)
+    start = time.perf_counter()
+    papermill.execute_notebook(
+        str(source), str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
+        kernel_name="python3", progress_bar=False,
+    )
+    return round(time.perf_counter() - start, 1)
+
+
+def write_report(run_dir: Path, parameters: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
+    """Write run_dir/metrics.json (parameters, seconds per notebook, machine, test scores) and return it."""
+    report: dict[str, Any] = {
+        "parameters": parameters,
+        "seconds": timings,
+        "total_seconds": round(sum(timings.values()), 1),
+        "machine": machine_info(),
+    }
+    test_metrics = Path(parameters["artifacts_dir"]) / "test_metrics.json"
+    if test_metrics.exists():
+        report["test"] = json.loads(test_metrics.read_text())
+    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
 def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[str, Any]:
     parameters: dict[str, Any] = {}
     if args.params:
@@ -96,16 +142,7 @@ def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[s
         "push_to_hub": True if args.push_to_hub else None,
     }
     parameters.update({k: v for k, v in given.items() if v is not None})
-    # Papermill runs the notebooks from notebooks/, so folders given relative to here must be made absolute.
-    for key in ("data_dir", "model_checkpoint", "dataset_name"):
-        value = parameters.get(key)
-        if isinstance(value, str) and Path(value).expanduser().exists():
-            parameters[key] = str(Path(value).expanduser().resolve())
-    if isinstance(parameters.get("data_files"), dict):  # from a parameter file: relative to here
-        parameters["data_files"] = {
-            split: str(Path(file).expanduser().resolve()) if Path(file).expanduser().exists() else file
-            for split, file in parameters["data_files"].items()
-        }
+    parameters = resolve_paths(parameters)
     parameters["artifacts_dir"] = str(artifacts_dir)
     parameters["plots_dir"] = str(artifacts_dir.parent / "plots")
     return parameters
@@ -130,8 +167,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", nargs="+", default=NOTEBOOKS)
     args = parser.parse_args(argv)
 
-    import papermill
-
     run_dir = Path(args.run_dir).resolve()
     artifacts_dir = run_dir / "artifacts"
     parameters = notebook_parameters(args, artifacts_dir)
@@ -143,29 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     artifacts_dir.mkdir(parents=True, exist_ok=True)
 
-    timings: dict[str, float] = {}
-    for name in args.notebooks:
-        source = NOTEBOOK_DIR / f"{name}.ipynb"
-        declared = papermill.inspect_notebook(str(source))
-        own = {k: v for k, v in parameters.items() if k in declared}
-        print(f"== {name} {own}", flush=True)
-        start = time.perf_counter()
-        papermill.execute_notebook(
-            str(source), str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
-            kernel_name="python3", progress_bar=False,
-        )
-        timings[name] = round(time.perf_counter() - start, 1)
-
-    report: dict[str, Any] = {
-        "parameters": parameters,
-        "seconds": timings,
-        "total_seconds": round(sum(timings.values()), 1),
-        "machine": machine_info(),
-    }
-    test_metrics = artifacts_dir / "test_metrics.json"
-    if test_metrics.exists():
-        report["test"] = json.loads(test_metrics.read_text())
-    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2))
+    timings = {name: execute(name, run_dir, parameters) for name in args.notebooks}
+    report = write_report(run_dir, parameters, timings)
     if "test" in report:
         split = report["test"].get("split", "test")
         print(f"{split} entity F1 {report['test']['f1']:.4f}; {report['total_seconds']} s; {run_dir}/metrics.json")
