@@ -17,6 +17,10 @@ PARAMS ?= $(if $(filter 1,$(OFFLINE)),params/offline-minilm.yaml,)
 RESUME ?=
 PUSH ?=
 RUN_DIR ?= runs/$(shell date +%Y%m%d-%H%M%S)
+# `make test WNUT17_DIR=../shared/data/wnut17` runs the real-data tests too (they skip without it).
+WNUT17_DIR ?=
+# `make mutation MUTANTS=ner_helpers.metrics*` mutates one module (default: all configured ones).
+MUTANTS ?=
 REFERENCE_DIR ?= reference-run
 
 RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(MODEL)") \
@@ -24,7 +28,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(M
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run test reference bench expected-notebooks clean
+.PHONY: setup run test mutation reference bench expected-notebooks clean
 
 setup: $(STAMP)
 
@@ -41,7 +45,14 @@ run: $(STAMP)
 	$(PY) -m repo_tools.runner --run-dir "$(RUN_DIR)" $(RUN_ARGS)
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(if $(WNUT17_DIR),WNUT17_DIR="$(abspath $(WNUT17_DIR))") $(PY) -m pytest
+
+# Mutation testing (docs/mutation.md): slow, run it after changing ner_helpers or the tests, not in CI.
+# Configuration: [tool.mutmut] in pyproject.toml; results stay in mutants/ (`mutmut results`, `mutmut show NAME`).
+mutation: $(STAMP)
+	rm -rf mutants
+	PYTHONPATH= $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	$(VENV)/bin/mutmut results
 
 # After editing a notebook: re-execute the copies that nbval checks in `make test`.
 expected-notebooks: $(STAMP)
@@ -59,4 +70,4 @@ bench: $(STAMP)
 	$(PY) -m repo_tools.bench --data-dir "$(DATA_DIR)" --out bench-results/bench.json
 
 clean:
-	rm -rf .cache runs notebooks/artifacts .pytest_cache
+	rm -rf .cache runs notebooks/artifacts .pytest_cache mutants
