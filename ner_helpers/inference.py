@@ -236,3 +236,26 @@ def predict_entities(
         _extend_over_combining_marks(labelled, texts[text_index])
         results.append(group_words_into_entities(labelled, texts[text_index]))
     return results[0] if single else results
+
+
+def entities_to_word_tags(entities: Sequence[dict[str, Any]], words: Sequence[str], join_by: str = " ") -> tuple[list[str], int]:
+    """BIO tags for the data set's `words` from entities found in `join_by.join(words)`; and how many cut a word.
+
+    A word is tagged when it starts inside an entity: B- at the entity's first word, I- after it.
+    An entity that starts or ends inside a word (say "@" of "@maria_k") cuts through it: it is
+    counted, and scored by the words it starts. Used by notebook 04 to score raw-text predictions.
+    """
+    starts, position = [], 0
+    for word in words:
+        starts.append(position)
+        position += len(word) + len(join_by)
+    ends = [s + len(w) for s, w in zip(starts, words)]
+    boundaries_start, boundaries_end = set(starts), set(ends)
+    tags = ["O"] * len(words)
+    cut = 0
+    for entity in entities:
+        cut += entity["start"] not in boundaries_start or entity["end"] not in boundaries_end
+        inside = [i for i, s in enumerate(starts) if entity["start"] <= s < entity["end"]]
+        for k, i in enumerate(inside):
+            tags[i] = ("B-" if k == 0 else "I-") + entity["type"]
+    return tags, cut

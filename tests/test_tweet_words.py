@@ -85,3 +85,14 @@ def test_split_words_recovers_most_words_of_the_real_test_split():
     sentences = load_wnut17(os.environ["WNUT17_DIR"])["test"]["tokens"]
     same = sum(words_of(" ".join(tokens)) == list(tokens) for tokens in sentences)
     assert same / len(sentences) > 0.9
+
+
+def test_entities_to_word_tags_counts_entities_that_cut_a_word():
+    from ner_helpers.inference import entities_to_word_tags
+
+    words = ["Meeting", "@maria_k", "in", "New", "York"]
+    text = " ".join(words)
+    whole = [{"type": "person", "start": 8, "end": 16}, {"type": "location", "start": text.index("New"), "end": len(text)}]
+    assert entities_to_word_tags(whole, words) == (["O", "B-person", "O", "B-location", "I-location"], 0)
+    piece = [{"type": "person", "start": 9, "end": 14}]  # "maria" inside "@maria_k"
+    assert entities_to_word_tags(piece, words) == (["O"] * 5, 1)
