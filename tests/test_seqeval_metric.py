@@ -154,3 +154,33 @@ def test_local_metric_equals_seqeval_on_the_real_test_split():
     result = load_seqeval(hub=False).compute(predictions=predictions, references=references)
     assert_equals_seqeval(result, predictions, references)
     assert sum(v["number"] for v in result.values() if isinstance(v, dict)) == 1079  # the test split's gold entities
+
+
+def test_evaluator_runs_with_transformers_5_and_scores_first_sub_tokens(sample_dir, tiny_model, tiny_tokenizer):
+    import torch
+    from transformers import pipeline
+
+    from ner_helpers.metrics import token_classification_evaluator
+
+    data = load_wnut17(sample_dir)["test"]
+    data = data.select([i for i, t in enumerate(data["tokens"]) if len(tiny_tokenizer(t, is_split_into_words=True)["input_ids"]) <= 64])
+    ner = pipeline("token-classification", model=tiny_model, tokenizer=tiny_tokenizer, device="cpu")
+    seqeval = load_seqeval(hub=False)
+    result = token_classification_evaluator().compute(
+        model_or_pipeline=ner, data=data, metric=seqeval, input_column="tokens", label_column="ner_tags"
+    )
+    # The same model on pre-split words, first sub-token of each word: the evaluator must agree.
+    names = data.features["ner_tags"].feature.names
+    predictions = []
+    for tokens in data["tokens"]:
+        encoded = tiny_tokenizer(tokens, is_split_into_words=True, return_tensors="pt")
+        with torch.no_grad():
+            ids = tiny_model(**encoded).logits[0].argmax(-1).tolist()
+        word_ids, seen, tags = encoded.word_ids(), set(), []
+        for position, word_id in enumerate(word_ids):
+            if word_id is not None and word_id not in seen:
+                seen.add(word_id)
+                tags.append(names[ids[position]])
+        predictions.append(tags)
+    references = [[names[i] for i in tags] for tags in data["ner_tags"]]
+    assert result["overall_f1"] == pytest.approx(seqeval.compute(predictions=predictions, references=references)["overall_f1"])
