@@ -183,4 +183,7 @@ def test_evaluator_runs_with_transformers_5_and_scores_first_sub_tokens(sample_d
                 tags.append(names[ids[position]])
         predictions.append(tags)
     references = [[names[i] for i in tags] for tags in data["ner_tags"]]
+    assert sum(t != "O" for tags in predictions for t in tags) > 5  # the untrained model tags plenty
+    expected = seqeval.compute(predictions=predictions, references=references)
+    assert (result["overall_precision"], result["overall_recall"]) == pytest.approx((expected["overall_precision"], expected["overall_recall"]))
     assert result["overall_f1"] == pytest.approx(seqeval.compute(predictions=predictions, references=references)["overall_f1"])
