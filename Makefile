@@ -24,7 +24,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(M
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run test reference bench expected-notebooks clean
+.PHONY: setup run test reference bench expected-notebooks colab-links student-notebooks clean all-in-one
 
 setup: $(STAMP)
 
@@ -46,6 +46,20 @@ test: $(STAMP)
 # After editing a notebook: re-execute the copies that nbval checks in `make test`.
 expected-notebooks: $(STAMP)
 	$(PY) tests/regenerate_expected_notebooks.py
+
+# Where the repository lives on GitHub (repo_tools/colab.toml): rewrites every notebook's Colab badge and
+# install cell, the expected copies too. Without REPO/BRANCH it re-applies the current setting.
+colab-links: $(STAMP)
+	$(PY) -m repo_tools.colab_links $(if $(REPO),--repo "$(REPO)") $(if $(BRANCH),--branch "$(BRANCH)")
+
+# Copies of the notebooks without the solution cells, for handing out exercises first (git-ignored).
+student-notebooks: $(STAMP)
+	rm -rf student-notebooks
+	$(PY) -m repo_tools.student_notebooks --out student-notebooks
+
+# After editing a notebook: regenerate the classroom notebook (notebooks/all_in_one.ipynb); a test fails when it is stale.
+all-in-one: $(STAMP)
+	$(PY) -m repo_tools.all_in_one
 
 # The committed reference run: real WNUT 17, offline encoder, CPU.
 reference: $(STAMP)
