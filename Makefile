@@ -24,7 +24,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(M
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run test reference bench expected-notebooks clean
+.PHONY: setup run test reference bench expected-notebooks notebooks-ja clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,10 @@ test: $(STAMP)
 # After editing a notebook: re-execute the copies that nbval checks in `make test`.
 expected-notebooks: $(STAMP)
 	$(PY) tests/regenerate_expected_notebooks.py
+
+# The Japanese edition (notebooks/ja/), generated from the English notebooks and notebooks/ja/translations/.
+notebooks-ja: $(STAMP)
+	$(PY) -m repo_tools.ja_edition
 
 # The committed reference run: real WNUT 17, offline encoder, CPU.
 reference: $(STAMP)

@@ -1,0 +1,166 @@
+"""Generate the Japanese edition (notebooks/ja/) from the English notebooks and a translation file each.
+
+    python -m repo_tools.ja_edition            # `make notebooks-ja`: regenerate notebooks/ja/*.ipynb
+    python -m repo_tools.ja_edition --todo     # list markdown cells with no translation or a stale one
+    python -m repo_tools.ja_edition --stamp 03_train 03-02   # after updating a translation: record the
+                                                             # hash of the English text it now translates
+
+One source of truth: code cells are copied from the English notebook, the same cells in the same order;
+each markdown cell is replaced by its Japanese text from notebooks/ja/translations/<name>.yaml, found by
+cell id. Each translation records the SHA-256 of the English text it translated, so when the English cell
+changes, the translation is stale and generation stops, naming the cell. Colab links are not part of the
+hash: the generator points them at the Japanese notebook, whatever repository the English one names.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+JA_DIR = NOTEBOOK_DIR / "ja"
+TRANSLATIONS_DIR = JA_DIR / "translations"
+# A Colab or GitHub link to one of the notebooks: the repository part varies with forks (make colab-links).
+NOTEBOOK_LINK = re.compile(r"(https://(?:colab\.research\.google\.com/github|github\.com)/[^\s)\"']*?/notebooks/)((?:ja/)?)([0-9]{2}_[A-Za-z0-9_]+\.ipynb)")
+
+
+class TranslationError(Exception):
+    """A markdown cell has no translation, or its translation was made from other English text."""
+
+
+def english_notebooks() -> list[Path]:
+    """The English notebooks that have a Japanese edition: every numbered notebook in notebooks/."""
+    return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def source_hash(text: str) -> str:
+    """SHA-256 of an English markdown cell, with notebook links normalised (forks change them)."""
+    normalised = NOTEBOOK_LINK.sub(lambda m: "<link>/" + m.group(3), text)
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+def point_links_at_japanese(ja_text: str, english_text: str) -> str:
+    """Use the English cell's links (its repository and branch), each pointing at the Japanese notebook."""
+    prefixes = {m.group(3): m.group(1) for m in NOTEBOOK_LINK.finditer(english_text)}
+
+    def relink(match: re.Match) -> str:
+        prefix = prefixes.get(match.group(3), match.group(1))
+        return f"{prefix}ja/{match.group(3)}"
+
+    return NOTEBOOK_LINK.sub(relink, ja_text)
+
+
+def translation_path(notebook: Path) -> Path:
+    return TRANSLATIONS_DIR / f"{notebook.stem}.yaml"
+
+
+def load_translations(notebook: Path) -> dict[str, dict[str, str]]:
+    path = translation_path(notebook)
+    if not path.exists():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def problems(notebook: Path) -> list[tuple[str, str, str]]:
+    """(cell id, 'missing' or 'stale', English text) for every markdown cell the translation file does not cover."""
+    translations = load_translations(notebook)
+    found = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type != "markdown":
+            continue
+        entry = translations.get(cell.id)
+        if entry is None:
+            found.append((cell.id, "missing", cell.source))
+        elif entry.get("en_sha256") != source_hash(cell.source):
+            found.append((cell.id, "stale", cell.source))
+    return found
+
+
+def build(notebook: Path) -> Any:
+    """The Japanese notebook for one English notebook (raises TranslationError naming the cells to translate)."""
+    wrong = problems(notebook)
+    if wrong:
+        cells = ", ".join(f"{cell_id} ({kind})" for cell_id, kind, _ in wrong)
+        raise TranslationError(
+            f"{notebook.name}: markdown cells without an up-to-date translation: {cells}. Translate them in "
+            f"{translation_path(notebook).relative_to(ROOT)} (`python -m repo_tools.ja_edition --todo` shows "
+            "their English text and hash), then run `make notebooks-ja`."
+        )
+    translations = load_translations(notebook)
+    english = nbformat.read(notebook, as_version=4)
+    japanese = copy.deepcopy(english)
+    for cell in japanese.cells:
+        if cell.cell_type == "markdown":
+            cell.source = point_links_at_japanese(translations[cell.id]["ja"].rstrip("\n"), cell.source)
+    japanese.metadata["language_info_note"] = "日本語版: repo_tools/ja_edition.py が英語版から生成（手で編集しないこと）"
+    return japanese
+
+
+def write_all(out_dir: Path = JA_DIR) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for notebook in english_notebooks():
+        target = out_dir / notebook.name
+        nbformat.write(build(notebook), target)
+        written.append(target)
+    return written
+
+
+def todo() -> int:
+    """Print, as YAML ready to fill in, every markdown cell whose translation is missing or stale."""
+    count = 0
+    for notebook in english_notebooks():
+        for cell_id, kind, text in problems(notebook):
+            count += 1
+            print(f"# {translation_path(notebook).relative_to(ROOT)} ({kind}); the English text:")
+            print("\n".join("#   " + line for line in text.splitlines()))
+            print(yaml.safe_dump({cell_id: {"en_sha256": source_hash(text), "ja": ""}}, allow_unicode=True, sort_keys=False))
+    print(f"{count} cell(s) to translate", file=sys.stderr)
+    return 1 if count else 0
+
+
+def stamp(name: str, cell_ids: list[str]) -> int:
+    """Record that the translations of these cells now match the English text (after a translator updated them)."""
+    notebook = NOTEBOOK_DIR / f"{name}.ipynb"
+    english = {cell.id: cell.source for cell in nbformat.read(notebook, as_version=4).cells if cell.cell_type == "markdown"}
+    translations = load_translations(notebook)
+    for cell_id in cell_ids:
+        if cell_id not in english or not translations.get(cell_id, {}).get("ja"):
+            print(f"{name}: no markdown cell {cell_id} with a Japanese text to stamp", file=sys.stderr)
+            return 1
+        translations[cell_id]["en_sha256"] = source_hash(english[cell_id])
+    translation_path(notebook).write_text(
+        yaml.safe_dump(translations, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--todo", action="store_true", help="list cells to translate instead of generating")
+    parser.add_argument("--stamp", nargs="+", metavar=("NOTEBOOK", "CELL_ID"),
+                        help="record the current English hash for these cells of notebook NAME")
+    args = parser.parse_args(argv)
+    if args.todo:
+        return todo()
+    if args.stamp:
+        return stamp(args.stamp[0], args.stamp[1:])
+    try:
+        for path in write_all():
+            print("wrote", path.relative_to(ROOT))
+    except TranslationError as err:
+        print(err, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
