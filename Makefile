@@ -24,7 +24,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(M
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run test reference bench expected-notebooks notebooks-ja clean
+.PHONY: setup run test reference bench expected-notebooks notebooks-ja colab-links student-notebooks clean
 
 setup: $(STAMP)
 
@@ -50,6 +50,16 @@ expected-notebooks: $(STAMP)
 # The Japanese edition (notebooks/ja/), generated from the English notebooks and notebooks/ja/translations/.
 notebooks-ja: $(STAMP)
 	$(PY) -m repo_tools.ja_edition
+
+# Where the repository lives on GitHub (repo_tools/colab.toml): rewrites every notebook's Colab badge and
+# install cell, the expected copies too. Without REPO/BRANCH it re-applies the current setting.
+colab-links: $(STAMP)
+	$(PY) -m repo_tools.colab_links $(if $(REPO),--repo "$(REPO)") $(if $(BRANCH),--branch "$(BRANCH)")
+
+# Copies of the notebooks without the solution cells, for handing out exercises first (git-ignored).
+student-notebooks: $(STAMP)
+	rm -rf student-notebooks
+	$(PY) -m repo_tools.student_notebooks --out student-notebooks
 
 # The committed reference run: real WNUT 17, offline encoder, CPU.
 reference: $(STAMP)

@@ -1,0 +1,110 @@
+"""Checks a student runs on an exercise answer: each prints "right" or "not yet" with a hint.
+
+The answers are computed from the data or the model in hand, never stored, so a check stays true on
+the full data, on a subset and on the tiny CI configuration. Notebooks 01, 02 and 04 use them.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Sequence
+
+from .analysis import ERROR_CATEGORIES
+
+
+def _verdict(right: bool, hint: str) -> None:
+    # Printed, not returned: a notebook cell would also echo a returned True/False under the verdict.
+    print("right" if right else f"not yet: {hint}")
+
+
+def _unanswered(answer: Any) -> bool:
+    if answer is None or answer == "":
+        print("not yet: replace None with your answer, then run the cell again")
+        return True
+    return False
+
+
+def entity_counts(tags_per_sentence: Sequence[Sequence[int]], label_names: Sequence[str]) -> Counter:
+    """How many entities of each type the tag lists hold (one per B- tag)."""
+    return Counter(label_names[t][2:] for tags in tags_per_sentence for t in tags if label_names[t].startswith("B-"))
+
+
+def rarest_entity_types(dataset: Any) -> list[str]:
+    """The entity type(s) with the fewest entities in a WNUT 17 split (several on a tie)."""
+    label_names = dataset.features["ner_tags"].feature.names
+    types = sorted({name[2:] for name in label_names if name != "O"})
+    counts = entity_counts(dataset["ner_tags"], label_names)
+    fewest = min(counts.get(t, 0) for t in types)
+    return [t for t in types if counts.get(t, 0) == fewest]
+
+
+def check_rarest_type(answer: str | None, dataset: Any) -> None:
+    """Notebook 01, exercise 2: the rarest entity type of the split `dataset` (e.g. wnut["train"])."""
+    if _unanswered(answer):
+        return
+    _verdict(answer.strip().lower() in rarest_entity_types(dataset), "count the B- tags of each type in the split")
+
+
+def check_token_count(answer: int | None, words: Sequence[str], tokenizer: Any) -> None:
+    """Notebook 02, exercise 2: how many tokens `tokenizer` makes of `words` (special tokens included)."""
+    if _unanswered(answer):
+        return
+    count = len(tokenizer(list(words), is_split_into_words=True)["input_ids"])
+    hint = "did you count the special tokens ([CLS], [SEP]) and the pieces of '@' and '#' words?"
+    if isinstance(answer, int) and answer != count:
+        hint = f"{'too many' if answer > count else 'too few'}; " + hint
+    _verdict(answer == count, hint)
+
+
+def largest_error_categories(errors: Sequence[dict[str, Any]]) -> list[str]:
+    """The category (or categories, on a tie) holding most errors, from `categorize_errors`."""
+    counts = Counter(error["category"] for error in errors)
+    if not counts:
+        return []
+    most = max(counts.values())
+    return [c for c in ERROR_CATEGORIES if counts.get(c) == most]
+
+
+def check_largest_error_category(answer: str | None, errors: Sequence[dict[str, Any]]) -> None:
+    """Notebook 04, exercise 1: the error category that holds most errors."""
+    if _unanswered(answer):
+        return
+    if answer.strip().lower() not in ERROR_CATEGORIES:
+        _verdict(False, f"name one of the categories: {', '.join(ERROR_CATEGORIES)}")
+        return
+    _verdict(answer.strip().lower() in largest_error_categories(errors), "look at the 'total' column of error_summary(errors)")
+
+
+def scratch_training_run(
+    model_checkpoint: str,
+    label_names: Sequence[str],
+    tokenizer: Any,
+    train_dataset: Any,
+    eval_dataset: Any,
+    **settings: Any,
+) -> dict[str, Any]:
+    """Notebook 03's exercises: train a fresh model in a scratch folder, deleted afterwards.
+
+    `settings` go to `training_arguments` (learning_rate, num_train_epochs, train_sampling_strategy, ...);
+    nothing is saved, so the notebook's own model and checkpoints in artifacts_dir stay as they are.
+    Returns the validation F1 of each epoch and the training seconds.
+    """
+    import shutil
+    import tempfile
+
+    from transformers import set_seed
+
+    from .models import load_token_classifier
+    from .training import build_trainer, training_arguments
+
+    scratch = tempfile.mkdtemp(prefix="exercise-run-")
+    try:
+        set_seed(settings.get("seed", 42))
+        arguments = training_arguments(scratch, save_strategy="no", load_best_model_at_end=False, **settings)
+        trainer = build_trainer(
+            load_token_classifier(model_checkpoint, label_names), arguments, tokenizer, train_dataset, eval_dataset, label_names
+        )
+        result = trainer.train()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    f1 = [entry["eval_f1"] for entry in trainer.state.log_history if "eval_f1" in entry]
+    return {"validation_f1": f1, "train_seconds": result.metrics["train_runtime"]}

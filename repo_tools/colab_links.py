@@ -1,0 +1,184 @@
+"""Colab badges and install cells of every notebook, generated from one setting: `make colab-links`.
+
+The setting is repo_tools/colab.toml (`repo`, `branch`); the pinned releases come from requirements.txt.
+`python -m repo_tools.colab_links --repo owner/name --branch main` writes the setting and rewrites every
+notebooks/**/*.ipynb and tests/expected_notebooks/**/*.ipynb; without arguments it re-applies the
+current setting (after requirements.txt changed, say). `--check` only reports disagreements.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = Path(__file__).resolve().parent / "colab.toml"
+PLACEHOLDER = "YOUR_GITHUB_USER/wnut17-ner"
+BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
+README_ANCHOR = "README.md#colab-links"
+# Not installed on Colab: torch and the scientific stack Colab ships and its own packages depend on,
+# and the tools that run and test the repository rather than the lesson.
+COLAB_KEEPS = {"torch", "numpy", "pandas", "pyarrow", "matplotlib", "scikit-learn", "requests", "tqdm", "pyyaml"}
+TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest"}
+
+BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\([^)]*\)")
+REPO_LINE_RE = re.compile(r'^REPO, BRANCH = .*$', re.MULTILINE)
+PINS_LINE_RE = re.compile(r'^    %pip install -q (?!--no-deps)(?!"ner_helpers).*$', re.MULTILINE)
+
+INSTALL_TEMPLATE = '''\
+# On Colab: the releases requirements.txt pins (Colab's own torch is kept), then ner_helpers from GitHub.
+# `make colab-links` writes the two lines below from repo_tools/colab.toml and requirements.txt; elsewhere
+# `make setup` has installed everything and this cell does nothing.
+import sys
+
+REPO, BRANCH = {repo_line}
+if "google.colab" in sys.modules:
+    %pip install -q {pins}
+    if not REPO.startswith("YOUR_GITHUB_USER/"):
+        %pip install -q --no-deps "ner_helpers @ git+https://github.com/{{REPO}}.git@{{BRANCH}}"
+    else:  # placeholder: no public repository named yet, so install from a zip of it uploaded to /content
+        import glob
+
+        zips = sorted(glob.glob("/content/*.zip"))
+        if zips:
+            %pip install -q --no-deps {{zips[0]}}
+        else:
+            print("These notebooks name no GitHub repository yet (REPO is a placeholder), so ner_helpers is not installed.\\n"
+                  "Either upload a zip of the repository (Files pane, Upload) and rerun this cell, or publish a fork and\\n"
+                  "run `make colab-links REPO=owner/name BRANCH=main` in it (see README, Colab links).")'''
+
+
+def read_setting(config: Path = CONFIG) -> tuple[str, str]:
+    """(repo, branch) from colab.toml."""
+    setting = tomllib.loads(config.read_text())
+    return setting["repo"], setting["branch"]
+
+
+def write_setting(repo: str, branch: str, config: Path = CONFIG) -> None:
+    """Replace the repo and branch lines of colab.toml, keeping its comments."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repo):
+        raise SystemExit(f"REPO must look like owner/name (a GitHub repository), not {repo!r}.")
+    if not re.fullmatch(r"[A-Za-z0-9_./-]+", branch):
+        raise SystemExit(f"BRANCH must be a git branch name, not {branch!r}.")
+    text = config.read_text()
+    text = re.sub(r'^repo = .*$', f'repo = "{repo}"', text, flags=re.MULTILINE)
+    text = re.sub(r'^branch = .*$', f'branch = "{branch}"', text, flags=re.MULTILINE)
+    config.write_text(text)
+
+
+def colab_pins(requirements: Path = ROOT / "requirements.txt") -> list[str]:
+    """`name==version` for each pin of requirements.txt that the install cell installs on Colab."""
+    pins = []
+    for line in requirements.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if not line:
+            continue
+        name = re.split(r"[=<>!~\[ ]", line)[0].lower()
+        if name not in COLAB_KEEPS | TOOLING:
+            pins.append(line)
+    return pins
+
+
+def source_path(notebook: Path, root: Path = ROOT) -> Path:
+    """The notebooks/ path a notebook stands for (an expected copy stands for the notebook it copies)."""
+    relative = notebook.resolve().relative_to(root)
+    if relative.parts[:2] == ("tests", "expected_notebooks"):
+        return Path("notebooks", *relative.parts[2:])
+    return relative
+
+
+def badge(notebook: Path, repo: str, branch: str, root: Path = ROOT) -> str:
+    """The badge markdown: a Colab link, or with the placeholder a link to README's Colab links section."""
+    path = source_path(notebook, root)
+    if repo == PLACEHOLDER:
+        target = os.path.relpath(root / README_ANCHOR.split("#")[0], root / path.parent) + "#" + README_ANCHOR.split("#")[1]
+    else:
+        target = f"https://colab.research.google.com/github/{repo}/blob/{branch}/{path.as_posix()}"
+    return f"[![Open In Colab]({BADGE_SVG})]({target})"
+
+
+def install_cell(repo: str, branch: str, pins: list[str]) -> str:
+    return INSTALL_TEMPLATE.format(repo_line=f'"{repo}", "{branch}"', pins=" ".join(pins))
+
+
+def is_install_cell(cell: nbformat.NotebookNode) -> bool:
+    return cell.cell_type == "code" and '"google.colab" in sys.modules' in cell.source and "%pip install" in cell.source
+
+
+def rewrite_install(source: str, repo: str, branch: str, pins: list[str]) -> str:
+    """Replace the generated lines of an install cell (comments may be translated); an older cell is replaced whole."""
+    if not REPO_LINE_RE.search(source) or not PINS_LINE_RE.search(source):
+        return install_cell(repo, branch, pins)
+    source = REPO_LINE_RE.sub(lambda _: f'REPO, BRANCH = "{repo}", "{branch}"', source)
+    return PINS_LINE_RE.sub(lambda _: f"    %pip install -q {' '.join(pins)}", source, count=1)
+
+
+def notebooks(root: Path = ROOT) -> list[Path]:
+    """Every notebook the setting applies to: notebooks/**/*.ipynb and their expected copies."""
+    found = [*(root / "notebooks").rglob("*.ipynb"), *(root / "tests" / "expected_notebooks").rglob("*.ipynb")]
+    return sorted(p for p in found if ".ipynb_checkpoints" not in p.parts)
+
+
+def disagreements(root: Path = ROOT, config: Path = CONFIG) -> list[str]:
+    """One line per notebook whose badge or install cell differs from the setting (empty: all agree)."""
+    repo, branch = read_setting(config)
+    pins = colab_pins(root / "requirements.txt")
+    problems = []
+    for path in notebooks(root):
+        name = path.relative_to(root)
+        cells = nbformat.read(path, as_version=4).cells
+        badges = [BADGE_RE.search(c.source).group(0) for c in cells if c.cell_type == "markdown" and BADGE_RE.search(c.source)]
+        if badges != [badge(path, repo, branch, root)]:
+            problems.append(f"{name}: badge {badges or 'missing'} differs from the setting ({repo}@{branch})")
+        installs = [c for c in cells if is_install_cell(c)]
+        if len(installs) != 1 or rewrite_install(installs[0].source, repo, branch, pins) != installs[0].source:
+            problems.append(f"{name}: install cell differs from the setting ({repo}@{branch}) or requirements.txt")
+    return problems
+
+
+def apply(root: Path = ROOT, config: Path = CONFIG) -> list[Path]:
+    """Rewrite every notebook's badge and install cell from the setting; returns the files changed."""
+    repo, branch = read_setting(config)
+    pins = colab_pins(root / "requirements.txt")
+    changed = []
+    for path in notebooks(root):
+        notebook = nbformat.read(path, as_version=4)
+        before = [c.source for c in notebook.cells]
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                cell.source = BADGE_RE.sub(lambda _: badge(path, repo, branch, root), cell.source)
+            elif is_install_cell(cell):
+                cell.source = rewrite_install(cell.source, repo, branch, pins)
+        if [c.source for c in notebook.cells] != before:
+            nbformat.write(notebook, path)
+            changed.append(path)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", help="owner/name of the repository on GitHub")
+    parser.add_argument("--branch", help="the branch Colab opens (default: keep the current one)")
+    parser.add_argument("--check", action="store_true", help="only report notebooks that disagree with the setting")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = disagreements()
+        print("\n".join(problems) or "every badge and install cell agrees with repo_tools/colab.toml")
+        return 1 if problems else 0
+    if args.repo or args.branch:
+        repo, branch = read_setting()
+        write_setting(args.repo or repo, args.branch or branch)
+    for path in apply():
+        print("rewrote", path.relative_to(ROOT))
+    repo, branch = read_setting()
+    print(f"badges and install cells now point at {repo}@{branch}" + (" (the placeholder)" if repo == PLACEHOLDER else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

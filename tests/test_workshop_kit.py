@@ -1,0 +1,241 @@
+"""The workshop kit: a hidden, running solution for every exercise, student copies without them,
+answer checks, and Colab badges and install cells generated from one setting (repo_tools/colab.toml).
+
+CI runs the solution cells like every other cell: they are part of tests/expected_notebooks, which nbval
+re-executes in this same pytest run.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from repo_tools import colab_links
+from repo_tools.student_notebooks import is_solution, student_copy, write_student_notebooks
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+EXERCISE_HEADINGS = ("Exercises", "演習")
+
+
+def exercise_numbers(notebook: nbformat.NotebookNode) -> list[int]:
+    """The numbers of the exercises listed after an "Exercises" heading in the notebook's markdown."""
+    numbers = []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for heading in EXERCISE_HEADINGS:
+            if heading in cell.source:
+                after = cell.source.split(heading, 1)[1]
+                numbers += [int(n) for n in re.findall(r"^(\d+)\. ", after, flags=re.MULTILINE)]
+                break
+    return numbers
+
+
+def solution_numbers(notebook: nbformat.NotebookNode) -> list[int]:
+    """The exercise number in the `#@title` of each code cell tagged `solution`."""
+    titles = [cell.source.splitlines()[0] for cell in notebook.cells if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", [])]
+    return [int(re.findall(r"\d+", title)[-1]) for title in titles if re.findall(r"\d+", title)]
+
+
+def missing_solutions(notebook: nbformat.NotebookNode) -> list[int]:
+    return sorted(set(exercise_numbers(notebook)) - set(solution_numbers(notebook)))
+
+
+def name(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=name)
+def test_every_exercise_has_a_solution_cell(path):
+    notebook = nbformat.read(path, as_version=4)
+    assert exercise_numbers(notebook), f"{name(path)}: no numbered exercises after an 'Exercises' heading"
+    assert missing_solutions(notebook) == [], f"{name(path)}: exercises without a solution cell"
+
+
+def test_a_missing_solution_is_reported():
+    notebook = nbformat.read(NOTEBOOKS[0], as_version=4)
+    notebook.cells = [cell for cell in notebook.cells if not cell.source.startswith("#@title Solution to exercise 2")]
+    assert missing_solutions(notebook) == [2]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=name)
+def test_solutions_are_hidden_in_jupyterlab_and_colab_and_introduced_by_prose(path):
+    cells = nbformat.read(path, as_version=4).cells
+    solutions = [i for i, cell in enumerate(cells) if "solution" in cell.metadata.get("tags", [])]
+    assert solutions
+    for i in solutions:
+        cell = cells[i]
+        assert cell.cell_type == "code"
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.id
+        assert cell.metadata.get("cellView") == "form", cell.id  # Colab shows a form: the title, code hidden
+        assert cell.source.startswith("#@title "), cell.id
+        prose = cells[i - 1]
+        assert prose.cell_type == "markdown" and "solution-prose" in prose.metadata.get("tags", []), cell.id
+        assert len(prose.source.split()) > 8, cell.id
+
+
+def test_student_copies_drop_the_solutions_and_keep_every_other_cell(tmp_path):
+    written = write_student_notebooks(ROOT / "notebooks", tmp_path / "student-notebooks")
+    assert {p.relative_to(tmp_path / "student-notebooks") for p in written} == {p.relative_to(ROOT / "notebooks") for p in NOTEBOOKS}
+    for path in NOTEBOOKS:
+        original = nbformat.read(path, as_version=4)
+        copy = nbformat.read(tmp_path / "student-notebooks" / path.relative_to(ROOT / "notebooks"), as_version=4)
+        assert not any(is_solution(cell) or cell.source.startswith("#@title Solution") for cell in copy.cells), name(path)
+        kept = [cell for cell in original.cells if not is_solution(cell)]
+        assert len(kept) < len(original.cells)
+        assert [dict(cell) for cell in copy.cells] == [dict(cell) for cell in kept], name(path)
+        assert copy.metadata == original.metadata
+
+
+def test_student_copy_keeps_the_answer_checks():
+    notebook = nbformat.read(ROOT / "notebooks" / "01_load_data.ipynb", as_version=4)
+    assert any("check_rarest_type(rarest_type" in cell.source for cell in student_copy(notebook).cells)
+
+
+# Colab links: one setting, every notebook.
+
+COPIES = colab_links.notebooks()
+
+
+@pytest.mark.parametrize("path", COPIES, ids=name)
+def test_badge_and_install_cell_agree_with_the_one_setting(path):
+    # If this fails: `make colab-links` (it rewrites every notebook from repo_tools/colab.toml and requirements.txt).
+    problems = [line for line in colab_links.disagreements() if line.startswith(name(path) + ":")]
+    assert problems == []
+
+
+def test_every_notebook_and_expected_copy_is_covered():
+    assert set(NOTEBOOKS) <= set(COPIES)
+    assert any("expected_notebooks" in p.parts for p in COPIES)
+
+
+def pins_in(source: str) -> dict[str, str]:
+    line = colab_links.PINS_LINE_RE.search(source).group(0)
+    return dict(pin.split("==") for pin in line.split("-q", 1)[1].split())
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=name)
+def test_install_cell_pins_the_versions_of_requirements_txt_and_keeps_colabs_torch(path):
+    required = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            package, version = line.split("==")
+            required[package.lower()] = version
+    install = next(cell for cell in nbformat.read(path, as_version=4).cells if colab_links.is_install_cell(cell))
+    pins = pins_in(install.source)
+    assert pins and "torch" not in pins
+    assert {package: required.get(package.lower()) for package in pins} == pins
+    assert {"transformers", "datasets", "seqeval", "accelerate"} <= set(pins)
+
+
+def test_the_placeholder_names_no_possible_github_repository_and_readme_explains_it():
+    owner = colab_links.PLACEHOLDER.split("/")[0]
+    assert "_" in owner  # GitHub user and organisation names cannot contain "_"
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(r"^#+ Colab links$", readme, flags=re.MULTILINE)
+    assert "make colab-links REPO=" in readme
+
+
+def fake_repository(tmp_path: Path) -> Path:
+    """A copy of what `make colab-links` reads and writes, plus a translated notebook with an old install cell."""
+    root = tmp_path / "repo"
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "artifacts"))
+    shutil.copytree(ROOT / "tests" / "expected_notebooks", root / "tests" / "expected_notebooks")
+    shutil.copy(ROOT / "requirements.txt", root / "requirements.txt")
+    shutil.copy(colab_links.CONFIG, root / "colab.toml")
+    notebook = nbformat.read(ROOT / "notebooks" / "01_load_data.ipynb", as_version=4)
+    notebook.cells[0].source = notebook.cells[0].source.replace(
+        colab_links.BADGE_RE.search(notebook.cells[0].source).group(0),
+        "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/wnut17-ner/wnut17-ner/blob/main/notebooks/01_load_data.ipynb)",
+    )
+    install = next(cell for cell in notebook.cells if colab_links.is_install_cell(cell))
+    install.source = 'import sys\n\nif "google.colab" in sys.modules:\n    %pip install -q "ner_helpers @ git+https://github.com/wnut17-ner/wnut17-ner.git" seqeval'
+    (root / "notebooks" / "ja").mkdir()
+    nbformat.write(notebook, root / "notebooks" / "ja" / "01_load_data.ipynb")
+    return root
+
+
+def test_make_colab_links_rewrites_every_notebook_from_one_setting(tmp_path):
+    root = fake_repository(tmp_path)
+    config = root / "colab.toml"
+    assert any("notebooks/ja/01_load_data.ipynb" in line for line in colab_links.disagreements(root, config))
+
+    colab_links.write_setting("someone/wnut17-fork", "spring-2027", config)
+    changed = colab_links.apply(root, config)
+    assert len(changed) == len(colab_links.notebooks(root))
+    assert colab_links.disagreements(root, config) == []
+    ja = nbformat.read(root / "notebooks" / "ja" / "01_load_data.ipynb", as_version=4)
+    assert "https://colab.research.google.com/github/someone/wnut17-fork/blob/spring-2027/notebooks/ja/01_load_data.ipynb" in ja.cells[0].source
+    expected = nbformat.read(root / "tests" / "expected_notebooks" / "03_train.ipynb", as_version=4)
+    assert "/blob/spring-2027/notebooks/03_train.ipynb)" in expected.cells[0].source
+    install = next(cell for cell in ja.cells if colab_links.is_install_cell(cell))
+    assert 'REPO, BRANCH = "someone/wnut17-fork", "spring-2027"' in install.source
+    assert "wnut17-ner/wnut17-ner" not in install.source
+
+    # A notebook edited by hand disagrees, and the check names it.
+    path = root / "notebooks" / "02_preprocess.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[0].source = notebook.cells[0].source.replace("someone/wnut17-fork", "someone/else")
+    nbformat.write(notebook, path)
+    assert [line.split(":")[0] for line in colab_links.disagreements(root, config)] == ["notebooks/02_preprocess.ipynb"]
+
+    # Back to the placeholder: badges lead to README's explanation, relative to each notebook's folder.
+    colab_links.write_setting(colab_links.PLACEHOLDER, "main", config)
+    colab_links.apply(root, config)
+    assert colab_links.disagreements(root, config) == []
+    assert "](../../README.md#colab-links)" in nbformat.read(root / "notebooks" / "ja" / "01_load_data.ipynb", as_version=4).cells[0].source
+    assert "](../README.md#colab-links)" in nbformat.read(root / "notebooks" / "01_load_data.ipynb", as_version=4).cells[0].source
+
+
+def test_a_malformed_repo_setting_is_refused_with_what_to_type(tmp_path):
+    config = tmp_path / "colab.toml"
+    shutil.copy(colab_links.CONFIG, config)
+    with pytest.raises(SystemExit, match="owner/name"):
+        colab_links.write_setting("https://github.com/someone/fork", "main", config)
+
+
+# The answer checks say right or not yet.
+
+def test_rarest_type_check(capsys):
+    from ner_helpers.data import load_wnut17
+    from ner_helpers.exercises import check_rarest_type, rarest_entity_types
+
+    train = load_wnut17(ROOT / "tests" / "data" / "sample_wnut17")["train"]
+    rarest = rarest_entity_types(train)
+    commonest = max(["person", "location", "group"], key=lambda t: (t not in rarest, t))
+    check_rarest_type(rarest[0].upper(), train)
+    check_rarest_type(commonest, train)
+    check_rarest_type(None, train)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "right" and lines[1].startswith("not yet") and "replace None" in lines[2]
+
+
+def test_token_count_check(tiny_tokenizer, capsys):
+    from ner_helpers.exercises import check_token_count
+
+    words = ["@paulwalk", "loves", "#NYC"]
+    count = len(tiny_tokenizer(words, is_split_into_words=True)["input_ids"])
+    check_token_count(count, words, tiny_tokenizer)
+    check_token_count(len(words), words, tiny_tokenizer)  # forgets the special tokens and the pieces
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "right" and lines[1].startswith("not yet: too few")
+
+
+def test_largest_error_category_check(capsys):
+    from ner_helpers.analysis import categorize_errors
+    from ner_helpers.exercises import check_largest_error_category
+
+    tokens = [["Paul", "met", "Anna", "in", "Rome"]]
+    gold = [["B-person", "O", "B-person", "O", "B-location"]]
+    pred = [["O", "O", "O", "O", "B-person"]]  # two missed, one wrong type
+    errors = categorize_errors(tokens, gold, pred)
+    check_largest_error_category("missed", errors)
+    check_largest_error_category("wrong type", errors)
+    check_largest_error_category("typo", errors)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "right" and lines[1].startswith("not yet") and "name one of the categories" in lines[2]
