@@ -24,7 +24,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(M
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run test reference bench expected-notebooks notebooks-ja colab-links student-notebooks clean
+.PHONY: setup run test reference bench expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one
 
 setup: $(STAMP)
 
@@ -60,6 +60,10 @@ colab-links: $(STAMP)
 student-notebooks: $(STAMP)
 	rm -rf student-notebooks
 	$(PY) -m repo_tools.student_notebooks --out student-notebooks
+
+# After editing a notebook: regenerate the classroom notebook (notebooks/all_in_one.ipynb); a test fails when it is stale.
+all-in-one: $(STAMP)
+	$(PY) -m repo_tools.all_in_one
 
 # The committed reference run: real WNUT 17, offline encoder, CPU.
 reference: $(STAMP)

@@ -1,10 +1,20 @@
-"""What each notebook leaves under `artifacts_dir`, and a clear error when it is missing."""
+"""Where the notebooks hand their results to each other (`artifacts_dir`), and a clear error when one is missing.
+
+On Colab every notebook opened from its badge gets its own runtime and disk, so a folder on that
+disk would not reach the next notebook: there `artifacts_dir` moves to one shared folder on Google
+Drive (`resolve_artifacts_dir`). Everywhere else it stays as given.
+"""
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
 from .errors import MissingArtifactError
+
+# Where Colab mounts Google Drive, and the one folder on it that all five notebooks share.
+COLAB_DRIVE_MOUNT = Path("/content/drive")
+DRIVE_FOLDER = "MyDrive/wnut17-ner"
 
 # artifact name (relative to artifacts_dir) -> notebook that writes it
 PRODUCED_BY: dict[str, str] = {
@@ -27,3 +37,55 @@ def require_artifact(artifacts_dir: str | os.PathLike, name: str) -> Path:
             f"(with the same artifacts_dir={str(artifacts_dir)!r}), then run this one again."
         )
     return path
+
+
+def on_colab() -> bool:
+    """Whether this kernel runs on Google Colab (the `google.colab` package is importable)."""
+    try:
+        return importlib.util.find_spec("google.colab") is not None
+    except (ImportError, ValueError):  # no `google` package at all, or a half-initialised one
+        return False
+
+
+def resolve_artifacts_dir(artifacts_dir: str | os.PathLike) -> str:
+    """`artifacts_dir` as given, except on Colab: there a relative one moves to Google Drive.
+
+    On Colab each notebook runs in its own runtime, so `artifacts/` on one runtime's disk is gone
+    for the next notebook. A relative `artifacts_dir` ("artifacts", or an exercise's scratch
+    folder) becomes `/content/drive/MyDrive/wnut17-ner/<artifacts_dir>`, mounting Drive first
+    (Colab asks once for permission); an absolute path is kept. Prints where the folder is.
+    """
+    if not on_colab() or Path(artifacts_dir).is_absolute():
+        return str(artifacts_dir)
+    from google.colab import drive  # only importable on Colab
+
+    if not (COLAB_DRIVE_MOUNT / "MyDrive").exists():
+        drive.mount(str(COLAB_DRIVE_MOUNT))
+    shared = COLAB_DRIVE_MOUNT / DRIVE_FOLDER / artifacts_dir
+    shared.mkdir(parents=True, exist_ok=True)
+    print(f"On Colab: artifacts_dir is {shared} on your Google Drive, shared by the five notebooks.")
+    return str(shared)
+
+
+def scratch_artifacts_dir(artifacts_dir: str | os.PathLike, scratch: str = "artifacts-scratch") -> str:
+    """A scratch copy of the data that notebooks 01 and 02 saved, for exercises that retrain or re-tokenize.
+
+    Copies `dataset`, `tokenized` and `preprocess.json` (those present) from `artifacts_dir` into
+    `scratch` (on Colab, next to it on Google Drive) and returns its path: run an exercise with
+    `artifacts_dir` set to it, and the model that notebooks 04 and 05 read stays as it was.
+    """
+    import shutil
+
+    source = Path(artifacts_dir)
+    target = Path(resolve_artifacts_dir(scratch))
+    if target.resolve() == source.resolve():
+        raise ValueError(f"The scratch folder {target} is artifacts_dir itself: choose another name.")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("dataset", "tokenized", "preprocess.json"):
+        if (source / name).is_dir():
+            shutil.rmtree(target / name, ignore_errors=True)
+            shutil.copytree(source / name, target / name)
+        elif (source / name).exists():
+            shutil.copy2(source / name, target / name)
+    print(f"copied what notebooks 01 and 02 saved to {target}: set artifacts_dir = {str(target)!r} for the exercise")
+    return str(target)

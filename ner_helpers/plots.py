@@ -100,7 +100,7 @@ def plot_confusion_matrix(matrix: pd.DataFrame, save_to: str | Path | None = Non
     ax.set_yticks(range(values.shape[0]), [str(r) for r in matrix.index])
     ax.set_xlabel("predicted type")
     ax.set_ylabel("gold type")
-    ax.set_title("Entities by gold and predicted type (exact spans)")
+    ax.set_title("Entities by gold and predicted type (paired as in the error analysis)")
     # Dark text on light cells, light text on dark ones.
     threshold = values.max() / 2 if values.size and values.max() > 0 else math.inf
     for row in range(values.shape[0]):

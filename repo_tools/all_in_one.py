@@ -1,0 +1,149 @@
+"""Generate notebooks/all_in_one.ipynb, the classroom notebook, from the five lesson notebooks.
+
+On Colab each notebook opened from its badge runs in its own runtime; a class can instead open this one
+notebook and run the five lessons top to bottom in one runtime. It is generated, never edited by hand:
+`make all-in-one` (or `python -m repo_tools.all_in_one`) rewrites it, and a test fails when it is stale.
+
+The generator keeps every cell of the five notebooks, in order and with its id (translations map cells
+by id), except each notebook's Colab install cell, its "## Parameters" heading and its parameters cell:
+one install cell and one parameters cell (every parameter once, the first notebook's default winning)
+stand at the top instead.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from repo_tools import colab_links
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+LESSONS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
+OUTPUT = NOTEBOOK_DIR / "all_in_one.ipynb"
+
+TITLE = """# WNUT 17 named-entity recognition: the five lessons in one notebook
+
+{badge}
+
+For a classroom: notebooks 01 to 05 in order, in **one runtime**, run top to bottom (Runtime > Run all).
+The lessons are the same as in the five notebooks; their parameters are gathered in one cell below.
+
+*This notebook is generated from `notebooks/01_load_data.ipynb` ... `05_inference.ipynb` by `make all-in-one`;
+edit those, not this one.*"""
+PARAMETERS_MD = """## Parameters
+
+The parameters of all five lessons, each once (papermill and `make run` can set them too). On Colab,
+`artifacts_dir` is kept on your Google Drive (each lesson's first cell mounts it), so a disconnect loses nothing."""
+
+
+def _is_install(cell: nbformat.NotebookNode) -> bool:
+    return cell.cell_type == "code" and "%pip install" in cell.source
+
+
+def _is_parameters(cell: nbformat.NotebookNode) -> bool:
+    return "parameters" in cell.metadata.get("tags", [])
+
+
+def _assigned_names(source: str) -> set[str]:
+    """Names a code cell assigns at top level (IPython magics and shell lines are skipped)."""
+    code = "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    )
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+def _parameter_lines(cell: nbformat.NotebookNode) -> dict[str, str]:
+    lines = {}
+    for line in cell.source.splitlines():
+        match = re.match(r"(\w+)\s*=", line)
+        if match:
+            lines[match.group(1)] = line
+    return lines
+
+
+def build() -> nbformat.NotebookNode:
+    """The all-in-one notebook, built from the five lessons as they are on disk."""
+    lessons = [nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4) for name in LESSONS]
+    install = next(cell for cell in lessons[0].cells if _is_install(cell))
+    parameters: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    body: list[nbformat.NotebookNode] = []
+    for name, lesson in zip(LESSONS, lessons):
+        cells = lesson.cells
+        index = next(i for i, cell in enumerate(cells) if _is_parameters(cell))
+        own = _parameter_lines(cells[index])
+        for parameter, line in own.items():
+            parameters.setdefault(parameter, line)
+            owner.setdefault(parameter, name)
+        skip = {index} | {i for i, cell in enumerate(cells) if _is_install(cell)}
+        if index > 0 and cells[index - 1].cell_type == "markdown" and cells[index - 1].source.startswith("## Parameters"):
+            skip.add(index - 1)
+        for i, cell in enumerate(cells):
+            if i in skip:
+                continue
+            cell = nbformat.from_dict(dict(cell))
+            if cell.cell_type == "markdown" and i == 0:  # the lesson's own badge opens the lesson alone
+                cell.source = "\n".join(line for line in cell.source.splitlines() if "colab-badge.svg" not in line)
+                cell.source = re.sub(r"\n{3,}", "\n\n", cell.source)
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+            body.append(cell)
+    _check_no_lesson_overwrites_a_later_parameter(lessons, owner)
+
+    notebook = nbformat.v4.new_notebook(metadata=dict(lessons[0].metadata))
+    # The badge and the install cell follow the one setting of where the repository lives (make colab-links).
+    repo, branch = colab_links.read_setting()
+    title = nbformat.v4.new_markdown_cell(TITLE.format(badge=colab_links.badge(OUTPUT, repo, branch)))
+    title["id"] = "all-title"
+    install = nbformat.from_dict(dict(install))
+    install.source = colab_links.rewrite_install(install.source, repo, branch, colab_links.colab_pins())
+    install.outputs, install.execution_count = [], None
+    heading = nbformat.v4.new_markdown_cell(PARAMETERS_MD)
+    heading["id"] = "all-parameters-heading"
+    merged = nbformat.v4.new_code_cell("\n".join(parameters.values()), metadata={"tags": ["parameters"]})
+    merged["id"] = "all-parameters"
+    notebook.cells = [title, install, heading, merged, *body]
+    ids = [cell["id"] for cell in notebook.cells]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ValueError(f"Cell ids used in more than one lesson: {duplicates}. Give the new cells unique ids.")
+    nbformat.validate(notebook)
+    return notebook
+
+
+def _check_no_lesson_overwrites_a_later_parameter(lessons: list[nbformat.NotebookNode], owner: dict[str, str]) -> None:
+    """In one runtime a lesson that assigns a later lesson's parameter would change that lesson's input."""
+    for position, (name, lesson) in enumerate(zip(LESSONS, lessons)):
+        later = {p for p, o in owner.items() if LESSONS.index(o) > position}
+        for cell in lesson.cells:
+            if cell.cell_type != "code" or _is_parameters(cell):
+                continue
+            clash = _assigned_names(cell.source) & later
+            if clash:
+                raise ValueError(
+                    f"{name}.ipynb, cell {cell.get('id')}: assigns {sorted(clash)}, a parameter of a later lesson; "
+                    "in the all-in-one notebook that would change the later lesson's input. Rename the variable."
+                )
+
+
+def render(notebook: nbformat.NotebookNode) -> str:
+    return nbformat.writes(notebook) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    OUTPUT.write_text(render(build()))
+    print("wrote", OUTPUT.relative_to(ROOT), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

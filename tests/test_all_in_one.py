@@ -1,0 +1,76 @@
+"""The classroom notebook (notebooks/all_in_one.ipynb) is generated from the five lessons and runs top to bottom."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+import yaml
+
+from repo_tools import all_in_one
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def origin(cell_id: str) -> str:
+    return next((f"notebooks/{name}.ipynb" for name in all_in_one.LESSONS if cell_id.startswith(name[:2])), "the generator")
+
+
+def test_all_in_one_is_not_stale():
+    fresh = all_in_one.build()
+    committed = nbformat.read(all_in_one.OUTPUT, as_version=4)
+    hint = "notebooks/all_in_one.ipynb is stale: run make all-in-one (never edit it by hand)."
+    fresh_cells = [(c["id"], c.cell_type, c.source, c.metadata.get("tags", [])) for c in fresh.cells]
+    committed_cells = [(c.get("id"), c.cell_type, c.source, c.metadata.get("tags", [])) for c in committed.cells]
+    for position, (new, old) in enumerate(zip(fresh_cells, committed_cells)):
+        assert new == old, f"{hint} Cell {position} differs: generated {new[0]!r} from {origin(new[0])}, committed {old[0]!r}."
+    assert len(fresh_cells) == len(committed_cells), (
+        f"{hint} Generated {len(fresh_cells)} cells, committed {len(committed_cells)}; first extra: "
+        f"{(fresh_cells + committed_cells)[min(len(fresh_cells), len(committed_cells))][0]!r}."
+    )
+    assert all_in_one.render(fresh) == all_in_one.OUTPUT.read_text(), f"{hint} (metadata or outputs differ)"
+
+
+def test_all_in_one_holds_every_lesson_cell_once_and_one_parameters_cell():
+    notebook = nbformat.read(all_in_one.OUTPUT, as_version=4)
+    ids = [cell["id"] for cell in notebook.cells]
+    assert len(ids) == len(set(ids))
+    assert sum("parameters" in cell.metadata.get("tags", []) for cell in notebook.cells) == 1
+    assert sum("%pip install" in cell.source for cell in notebook.cells) == 1
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    for name in all_in_one.LESSONS:
+        lesson = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+        kept = [c["id"] for c in lesson.cells if "parameters" not in c.metadata.get("tags", []) and "%pip install" not in c.source]
+        assert set(kept) - {c["id"] for c in lesson.cells if c.source.startswith("## Parameters")} <= set(ids), name
+    declared = papermill.inspect_notebook(str(all_in_one.OUTPUT))
+    for name in all_in_one.LESSONS:
+        assert set(papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))) <= set(declared), name
+
+
+def test_generator_refuses_a_lesson_that_overwrites_a_later_parameter(tmp_path, monkeypatch):
+    for name in all_in_one.LESSONS:
+        shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", tmp_path)
+    lesson = nbformat.read(tmp_path / "02_preprocess.ipynb", as_version=4)
+    lesson.cells[-2].source += "\ntext = 'a sentence'"  # `text` is a parameter of 05
+    lesson.cells[-2].cell_type = "code"
+    nbformat.write(nbformat.from_dict(lesson), tmp_path / "02_preprocess.ipynb")
+    monkeypatch.setattr(all_in_one, "NOTEBOOK_DIR", tmp_path)
+    with pytest.raises(ValueError, match=r"02_preprocess.ipynb.*\['text'\]"):
+        all_in_one.build()
+
+
+def test_all_in_one_runs_top_to_bottom_in_the_tiny_configuration(tmp_path):
+    parameters = yaml.safe_load((ROOT / "tests" / "notebook_params_ci.yaml").read_text())
+    for key in ("data_dir", "model_checkpoint"):
+        parameters[key] = str(ROOT / parameters[key])
+    parameters["artifacts_dir"] = str(tmp_path / "artifacts")
+    parameters["plots_dir"] = str(tmp_path / "plots")
+    papermill.execute_notebook(
+        str(all_in_one.OUTPUT), str(tmp_path / "all_in_one.ipynb"), parameters=parameters,
+        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
+    )
+    for name in ("dataset", "tokenized", "model", "log_history.json", "test_metrics.json"):
+        assert (tmp_path / "artifacts" / name).exists(), name
+    assert (tmp_path / "plots" / "confusion_matrix.png").exists()

@@ -1,0 +1,56 @@
+"""The learning rate and epochs: the guide's by default, the offline encoder's own recipe when left to None."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ner_helpers.analysis import training_story
+from ner_helpers.training import recipe_for
+
+
+def test_offline_encoder_with_defaults_gets_its_recipe_and_says_why(capsys):
+    assert recipe_for("offline-minilm", None, None) == (1e-4, 3)
+    printed = capsys.readouterr().out
+    assert "learning_rate=None: 0.0001" in printed and "num_train_epochs=None: 3" in printed
+    assert "0.237" in printed and "params/offline-minilm.yaml" in printed
+
+
+def test_other_checkpoints_with_defaults_get_the_guides_recipe(capsys):
+    assert recipe_for("distilbert/distilbert-base-uncased", None, None) == (2e-5, 2)
+    assert "the guide's" in capsys.readouterr().out
+
+
+def test_values_given_are_kept():
+    assert recipe_for("offline-minilm", 5e-5, 4) == (5e-5, 4)
+    assert recipe_for("distilbert/distilbert-base-uncased", 3e-5, 1) == (3e-5, 1)
+
+
+def test_offline_encoder_with_the_guides_values_warns_and_names_the_parameter_file():
+    with pytest.warns(UserWarning, match=r"0\.237.*params/offline-minilm\.yaml.*None"):
+        assert recipe_for("offline-minilm", 2e-5, 2) == (2e-5, 2)
+
+
+def history(losses, f1s):
+    return pd.DataFrame({"epoch": [float(i + 1) for i in range(len(f1s))], "training_loss": 0.1, "eval_loss": losses, "eval_f1": f1s})
+
+
+def test_story_says_when_validation_loss_rose_while_f1_improved():
+    story = training_story(history([0.30, 0.28, 0.31], [0.52, 0.55, 0.57]))
+    assert "rose in epoch 3; it was lowest after epoch 2 (0.280)" in story
+    assert "best after epoch 3 (0.570)" in story and "model kept is the last one" in story
+    assert "F1 still improved while the loss rose" in story
+
+
+def test_story_names_an_earlier_best_epoch_as_the_one_kept():
+    story = training_story(history([0.30, 0.33, 0.36], [0.52, 0.58, 0.57]))
+    assert "best after epoch 2 (0.580)" in story and "the model kept is epoch 2, not the last one" in story
+
+
+def test_story_of_a_falling_loss_claims_no_overfitting():
+    story = training_story(history([0.30, 0.28], [0.002, 0.237]))
+    assert "fell after every epoch" in story and "No sign of overfitting" in story and "rose" not in story
+
+
+def test_story_of_a_model_that_found_nothing_says_so():
+    story = training_story(history([0.30, 0.31], [0.0, 0.0]))
+    assert "stayed at 0.000" in story and "epoch 1" in story
