@@ -8,8 +8,10 @@
 One source of truth: code cells are copied from the English notebook, the same cells in the same order;
 each markdown cell is replaced by its Japanese text from notebooks/ja/translations/<name>.yaml, found by
 cell id. Each translation records the SHA-256 of the English text it translated, so when the English cell
-changes, the translation is stale and generation stops, naming the cell. Colab links are not part of the
-hash: the generator points them at the Japanese notebook, whatever repository the English one names.
+changes, the translation is stale and generation stops, naming the cell. The Colab badge is not part of the
+hash: the generator writes the Japanese notebook's own badge from the one setting of where the repository
+lives (repo_tools/colab.toml, `make colab-links`), and makes relative links (`../reference-run/...`) work
+one folder deeper.
 """
 from __future__ import annotations
 
@@ -24,12 +26,14 @@ from typing import Any
 import nbformat
 import yaml
 
+from repo_tools import colab_links
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 JA_DIR = NOTEBOOK_DIR / "ja"
 TRANSLATIONS_DIR = JA_DIR / "translations"
-# A Colab or GitHub link to one of the notebooks: the repository part varies with forks (make colab-links).
-NOTEBOOK_LINK = re.compile(r"(https://(?:colab\.research\.google\.com/github|github\.com)/[^\s)\"']*?/notebooks/)((?:ja/)?)([0-9]{2}_[A-Za-z0-9_]+\.ipynb)")
+# A markdown link whose target climbs out of notebooks/ (`](../README.md)`): one more level from notebooks/ja/.
+RELATIVE_LINK = re.compile(r"\]\((\.\./)")
 
 
 class TranslationError(Exception):
@@ -42,20 +46,16 @@ def english_notebooks() -> list[Path]:
 
 
 def source_hash(text: str) -> str:
-    """SHA-256 of an English markdown cell, with notebook links normalised (forks change them)."""
-    normalised = NOTEBOOK_LINK.sub(lambda m: "<link>/" + m.group(3), text)
+    """SHA-256 of an English markdown cell, with the Colab badge left out (`make colab-links` rewrites it)."""
+    normalised = colab_links.BADGE_RE.sub("<badge>", text)
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
-def point_links_at_japanese(ja_text: str, english_text: str) -> str:
-    """Use the English cell's links (its repository and branch), each pointing at the Japanese notebook."""
-    prefixes = {m.group(3): m.group(1) for m in NOTEBOOK_LINK.finditer(english_text)}
-
-    def relink(match: re.Match) -> str:
-        prefix = prefixes.get(match.group(3), match.group(1))
-        return f"{prefix}ja/{match.group(3)}"
-
-    return NOTEBOOK_LINK.sub(relink, ja_text)
+def localise_links(ja_text: str, ja_notebook: Path) -> str:
+    """The Japanese notebook's own Colab badge, and relative links that climb one more folder."""
+    repo, branch = colab_links.read_setting()
+    text = colab_links.BADGE_RE.sub(lambda _: colab_links.badge(ja_notebook, repo, branch), ja_text)
+    return RELATIVE_LINK.sub(lambda m: "](../" + m.group(1), text)
 
 
 def translation_path(notebook: Path) -> Path:
@@ -99,7 +99,7 @@ def build(notebook: Path) -> Any:
     japanese = copy.deepcopy(english)
     for cell in japanese.cells:
         if cell.cell_type == "markdown":
-            cell.source = point_links_at_japanese(translations[cell.id]["ja"].rstrip("\n"), cell.source)
+            cell.source = localise_links(translations[cell.id]["ja"].rstrip("\n"), JA_DIR / notebook.name)
     japanese.metadata["language_info_note"] = "日本語版: repo_tools/ja_edition.py が英語版から生成（手で編集しないこと）"
     return japanese
 

@@ -46,11 +46,15 @@ def test_code_cells_equal_the_english_ones_and_markdown_is_japanese(english):
     assert sum("parameters" in c.metadata.get("tags", []) for c in ja) == 1
 
 
-@pytest.mark.parametrize("english", ENGLISH, ids=lambda p: p.stem)
-def test_colab_links_open_the_japanese_notebook(english):
-    for cell in cells(ja_edition.JA_DIR / english.name):
-        for match in ja_edition.NOTEBOOK_LINK.finditer(cell.source):
-            assert match.group(2) == "ja/", f"{english.name} cell {cell.id} links {match.group(0)}"
+def test_colab_badges_open_the_japanese_notebook(monkeypatch):
+    monkeypatch.setattr(ja_edition.colab_links, "read_setting", lambda *_: ("me/fork", "dev"))
+    text = ja_edition.localise_links("# 01\n\n[![Open In Colab](x.svg)](../README.md#colab-links)", ja_edition.JA_DIR / "01_load_data.ipynb")
+    assert "https://colab.research.google.com/github/me/fork/blob/dev/notebooks/ja/01_load_data.ipynb" in text
+
+
+def test_relative_links_climb_one_more_folder():
+    text = ja_edition.localise_links("[参照](../reference-run/03_train.ipynb) と [02](02_preprocess.ipynb)", ja_edition.JA_DIR / "01_load_data.ipynb")
+    assert text.endswith("[参照](../../reference-run/03_train.ipynb) と [02](02_preprocess.ipynb)")
 
 
 def test_an_edited_english_cell_makes_its_translation_stale(tmp_path, monkeypatch):
@@ -75,15 +79,13 @@ def test_a_new_english_cell_without_translation_is_named(tmp_path, monkeypatch):
     notebook = nbformat.read(english, as_version=4)
     notebook.cells.insert(1, nbformat.v4.new_markdown_cell("A new paragraph.", id="new-cell"))
     nbformat.write(notebook, tmp_path / english.name)
-    monkeypatch.setattr(ja_edition, "TRANSLATIONS_DIR", ja_edition.TRANSLATIONS_DIR)
     assert ("new-cell", "missing", "A new paragraph.") in ja_edition.problems(tmp_path / english.name)
 
 
-def test_links_to_a_fork_keep_the_fork_and_point_at_japanese():
-    en = "[![Open In Colab](b.svg)](https://colab.research.google.com/github/me/fork/blob/dev/notebooks/01_load_data.ipynb)"
-    ja = "[![Colab で開く](b.svg)](https://colab.research.google.com/github/old/place/blob/main/notebooks/01_load_data.ipynb)"
-    assert ja_edition.point_links_at_japanese(ja, en).endswith("github/me/fork/blob/dev/notebooks/ja/01_load_data.ipynb)")
+def test_the_badge_is_not_part_of_the_hash():
+    en = "# 01\n\n[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/me/fork/blob/dev/notebooks/01_load_data.ipynb)\n\nText."
     assert ja_edition.source_hash(en) == ja_edition.source_hash(en.replace("me/fork/blob/dev", "x/y/blob/main"))
+    assert ja_edition.source_hash(en) != ja_edition.source_hash(en.replace("Text.", "Other text."))
 
 
 def test_japanese_chain_runs_under_papermill(tmp_path):
