@@ -54,8 +54,10 @@ def source_hash(text: str) -> str:
 def localise_links(ja_text: str, ja_notebook: Path) -> str:
     """The Japanese notebook's own Colab badge, and relative links that climb one more folder."""
     repo, branch = colab_links.read_setting()
-    text = colab_links.BADGE_RE.sub(lambda _: colab_links.badge(ja_notebook, repo, branch), ja_text)
-    return RELATIVE_LINK.sub(lambda m: "](../" + m.group(1), text)
+    # Links first, badge second: with the placeholder setting the badge is itself a relative link
+    # (to README's Colab section), already computed from notebooks/ja/, so it must not climb again.
+    text = RELATIVE_LINK.sub(lambda m: "](../" + m.group(1), ja_text)
+    return colab_links.BADGE_RE.sub(lambda _: colab_links.badge(ja_notebook, repo, branch), text)
 
 
 def translation_path(notebook: Path) -> Path:
@@ -137,10 +139,24 @@ def stamp(name: str, cell_ids: list[str]) -> int:
             print(f"{name}: no markdown cell {cell_id} with a Japanese text to stamp", file=sys.stderr)
             return 1
         translations[cell_id]["en_sha256"] = source_hash(english[cell_id])
-    translation_path(notebook).write_text(
-        yaml.safe_dump(translations, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
-    )
+    translation_path(notebook).write_text(dump_translations(translations), encoding="utf-8")
     return 0
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Writes multi-line strings as `|` block scalars, so a stamped file stays readable and diffs line by line."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def dump_translations(translations: dict[str, dict[str, str]]) -> str:
+    return yaml.dump(translations, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=1000)
 
 
 def main(argv: list[str] | None = None) -> int:

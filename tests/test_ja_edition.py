@@ -48,8 +48,14 @@ def test_code_cells_equal_the_english_ones_and_markdown_is_japanese(english):
 
 def test_colab_badges_open_the_japanese_notebook(monkeypatch):
     monkeypatch.setattr(ja_edition.colab_links, "read_setting", lambda *_: ("me/fork", "dev"))
-    text = ja_edition.localise_links("# 01\n\n[![Open In Colab](x.svg)](../README.md#colab-links)", ja_edition.JA_DIR / "01_load_data.ipynb")
+    text = ja_edition.localise_links("# 01\n\n[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](../README.md#colab-links)", ja_edition.JA_DIR / "01_load_data.ipynb")
     assert "https://colab.research.google.com/github/me/fork/blob/dev/notebooks/ja/01_load_data.ipynb" in text
+
+
+def test_placeholder_badge_links_readme_from_the_japanese_folder(monkeypatch):
+    monkeypatch.setattr(ja_edition.colab_links, "read_setting", lambda *_: (ja_edition.colab_links.PLACEHOLDER, "main"))
+    text = ja_edition.localise_links("[![Open In Colab](x/colab-badge.svg)](../README.md#colab-links)", ja_edition.JA_DIR / "01_load_data.ipynb")
+    assert text.endswith("](../../README.md#colab-links)")
 
 
 def test_relative_links_climb_one_more_folder():
