@@ -64,6 +64,11 @@ def translation_path(notebook: Path) -> Path:
     return TRANSLATIONS_DIR / f"{notebook.stem}.yaml"
 
 
+def shown(path: Path) -> Path:
+    """A path as messages print it: relative to the repository when it lies inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def load_translations(notebook: Path) -> dict[str, dict[str, str]]:
     path = translation_path(notebook)
     if not path.exists():
@@ -93,7 +98,7 @@ def build(notebook: Path) -> Any:
         cells = ", ".join(f"{cell_id} ({kind})" for cell_id, kind, _ in wrong)
         raise TranslationError(
             f"{notebook.name}: markdown cells without an up-to-date translation: {cells}. Translate them in "
-            f"{translation_path(notebook).relative_to(ROOT)} (`python -m repo_tools.ja_edition --todo` shows "
+            f"{shown(translation_path(notebook))} (`python -m repo_tools.ja_edition --todo` shows "
             "their English text and hash), then run `make notebooks-ja`."
         )
     translations = load_translations(notebook)
@@ -122,7 +127,7 @@ def todo() -> int:
     for notebook in english_notebooks():
         for cell_id, kind, text in problems(notebook):
             count += 1
-            print(f"# {translation_path(notebook).relative_to(ROOT)} ({kind}); the English text:")
+            print(f"# {shown(translation_path(notebook))} ({kind}); the English text:")
             print("\n".join("#   " + line for line in text.splitlines()))
             print(yaml.safe_dump({cell_id: {"en_sha256": source_hash(text), "ja": ""}}, allow_unicode=True, sort_keys=False))
     print(f"{count} cell(s) to translate", file=sys.stderr)
@@ -171,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         return stamp(args.stamp[0], args.stamp[1:])
     try:
         for path in write_all():
-            print("wrote", path.relative_to(ROOT))
+            print("wrote", shown(path))
     except TranslationError as err:
         print(err, file=sys.stderr)
         return 1
