@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 
 # Parameters of `make run` (empty = the notebooks' defaults, which are the guide's).
 DATA_DIR ?=
+DATA_FILES ?=
+DATASET ?=
+DATASET_CONFIG ?=
 OFFLINE ?= 0
 MODEL ?= $(if $(filter 1,$(OFFLINE)),offline-minilm,)
 EPOCHS ?=
@@ -16,15 +19,20 @@ MAX_EVAL ?=
 PARAMS ?= $(if $(filter 1,$(OFFLINE)),params/offline-minilm.yaml,)
 RESUME ?=
 PUSH ?=
+QUICK ?=
 RUN_DIR ?= runs/$(shell date +%Y%m%d-%H%M%S)
 REFERENCE_DIR ?= reference-run
+# Parameters of `make train-ddp`: processes on this machine, and the artifacts folder notebook 02 wrote.
+NPROC ?= 2
+ARTIFACTS_DIR ?=
 
-RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(MODEL),--model "$(MODEL)") \
+RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-files "$(DATA_FILES)") \
+	$(if $(DATASET),--dataset-name "$(DATASET)") $(if $(DATASET_CONFIG),--dataset-config "$(DATASET_CONFIG)") $(if $(MODEL),--model "$(MODEL)") \
 	$(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(LR),--learning-rate $(LR)) $(if $(BATCH),--batch-size $(BATCH)) \
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run test reference bench expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one
+.PHONY: setup run sweep test reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one
 
 setup: $(STAMP)
 
@@ -39,6 +47,15 @@ $(STAMP): requirements.txt pyproject.toml
 
 run: $(STAMP)
 	$(PY) -m repo_tools.runner --run-dir "$(RUN_DIR)" $(RUN_ARGS)
+
+# A grid of parameters (params/sweep-*.yaml): one folder per configuration and a results.csv. The default
+# folder is named after the grid, so running the same command again resumes the sweep.
+GRID ?=
+SWEEP_DIR = $(if $(filter command line environment,$(origin RUN_DIR)),$(RUN_DIR),runs/$(basename $(notdir $(GRID))))
+
+sweep: $(STAMP)
+	@test -n "$(GRID)" || { echo "make sweep needs GRID=params/<file>.yaml (e.g. params/sweep-offline-lr-batch.yaml)"; exit 2; }
+	$(PY) -m repo_tools.sweep --grid "$(GRID)" --run-dir "$(SWEEP_DIR)" $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
 
 test: $(STAMP)
 	$(PY) -m pytest
@@ -72,9 +89,18 @@ reference: $(STAMP)
 	$(PY) -m repo_tools.runner --run-dir "$(REFERENCE_DIR)" --data-dir "$(DATA_DIR)" \
 		--params "$(or $(PARAMS),params/offline-minilm.yaml)"
 
+# QUICK=1: training throughput and faster inference only, on this CPU and as an AVX2-only CPU.
 bench: $(STAMP)
 	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder with the WNUT 17 CoNLL files>"; exit 2; }
-	$(PY) -m repo_tools.bench --data-dir "$(DATA_DIR)" --out bench-results/bench.json
+	$(PY) -m repo_tools.bench --data-dir "$(DATA_DIR)" $(if $(filter 1,$(QUICK)),--quick --out bench-results/bench-quick.json,--out bench-results/bench.json)
+
+# Notebook 03's training without the notebook, data-parallel on NPROC processes of this machine (one per GPU;
+# on a machine without a GPU, CPU processes that talk over gloo). Rank 0 writes model/, log_history.json and
+# train_metrics.json into ARTIFACTS_DIR, where notebooks 04 and 05 read them.
+train-ddp: $(STAMP)
+	@test -n "$(ARTIFACTS_DIR)" || { echo "make train-ddp needs ARTIFACTS_DIR=<the folder notebooks 01 and 02 wrote to, e.g. runs/<date>/artifacts>"; exit 2; }
+	$(VENV)/bin/torchrun --standalone --nproc_per_node $(NPROC) -m repo_tools.train \
+		--artifacts-dir "$(ARTIFACTS_DIR)" $(if $(PARAMS),--params "$(PARAMS)")
 
 clean:
 	rm -rf .cache runs notebooks/artifacts .pytest_cache

@@ -5,7 +5,7 @@ Taught in notebook 05_inference.
 from __future__ import annotations
 
 import html
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 # Fixed colours for WNUT 17's types, so a type looks the same in every text of a notebook.
 WNUT17_COLORS: dict[str, str] = {
@@ -16,20 +16,48 @@ WNUT17_COLORS: dict[str, str] = {
     "person": "#ffadad",
     "product": "#ffc6ff",
 }
-# For types outside WNUT 17, given out in sorted order of the types in one text (repeating after 8).
+# For other types, given out in sorted order of the types (see `entity_colors`); past these,
+# colours are spread around the colour wheel, so any number of types stays distinguishable.
 EXTRA_COLORS: tuple[str, ...] = ("#fdffb6", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffb4a2", "#d4a373", "#e9edc9", "#cdb4db")
 
 MARK_STYLE = "padding:0.1em 0.3em; margin:0 0.1em; border-radius:0.35em; line-height:1.9"
 LABEL_STYLE = "font-size:0.65em; font-weight:bold; margin-left:0.35em; text-transform:uppercase; opacity:0.7"
 
 
-def _colors_for(types: Sequence[str], colors: Mapping[str, str] | None) -> dict[str, str]:
-    """A colour per type: `colors` first, then WNUT 17's fixed ones, then the extra palette."""
+def _extra_color(i: int) -> str:
+    """The i-th colour for a type without a fixed one: the palette first, then golden-angle hues."""
+    if i < len(EXTRA_COLORS):
+        return EXTRA_COLORS[i]
+    import colorsys
+
+    hue = (0.1 + 0.618033988749895 * (i - len(EXTRA_COLORS))) % 1.0  # no two hues close together
+    red, green, blue = colorsys.hls_to_rgb(hue, 0.8, 0.75)  # light, so dark text stays readable
+    return "#{:02x}{:02x}{:02x}".format(round(red * 255), round(green * 255), round(blue * 255))
+
+
+def entity_colors(types: Iterable[str], colors: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A distinct colour for each of `types` (any number): `colors` first, WNUT 17's fixed ones, then others.
+
+    Pass the model's entity types (e.g. from `id2label`) and hand the result to
+    `highlight_entities(..., colors=...)`, so a type has the same colour in every text, whichever
+    types a text happens to hold.
+    """
     chosen = {**WNUT17_COLORS, **(colors or {})}
     extra = [t for t in sorted(set(types)) if t not in chosen]
-    for i, entity_type in enumerate(extra):
-        chosen[entity_type] = EXTRA_COLORS[i % len(EXTRA_COLORS)]
-    return {t: chosen[t] for t in types}
+    used = set(chosen.values())
+    i = 0
+    for entity_type in extra:
+        while _extra_color(i) in used:  # a colour given in `colors` is not handed out twice
+            i += 1
+        chosen[entity_type] = _extra_color(i)
+        used.add(chosen[entity_type])
+        i += 1
+    return {t: chosen[t] for t in sorted(set(types))}
+
+
+def _colors_for(types: Sequence[str], colors: Mapping[str, str] | None) -> dict[str, str]:
+    """A colour per type of `types`: `colors` first, then WNUT 17's fixed ones, then `entity_colors`'s."""
+    return entity_colors(types, colors)
 
 
 def _non_overlapping(text: str, entities: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
@@ -54,11 +82,13 @@ def highlight_entities(
 
     `entities` are `predict_entities` dicts (`type`, `start`, `end`, optional `score`), in any
     order; an entity that overlaps an earlier one is skipped. `colors` maps types to CSS colours
-    (WNUT 17's types have fixed defaults). All text is HTML-escaped. A legend of the types shown
-    follows the text.
+    (WNUT 17's types have fixed defaults; `entity_colors` gives any set of types distinct ones).
+    All text is HTML-escaped. A legend follows the text: the types shown and those in `colors`.
     """
     shown = _non_overlapping(text, entities)
-    palette = _colors_for([str(e["type"]) for e in shown], colors)
+    # The legend names every type given a colour (pass `entity_colors(model types)` to list them
+    # all, in every text) and every type shown.
+    palette = _colors_for([str(e["type"]) for e in shown] + list(colors or {}), colors)
     parts = []
     position = 0
     for entity in shown:
@@ -73,13 +103,12 @@ def highlight_entities(
         position = end
     parts.append(html.escape(text[position:]))
 
-    if palette:
-        items = "".join(
-            f'<span class="ner-legend-item" style="background:{html.escape(color)}; {MARK_STYLE}">{html.escape(t)}</span>'
-            for t, color in sorted(palette.items())
-        )
-    else:
-        items = "<em>no entities found</em>"
+    items = "".join(
+        f'<span class="ner-legend-item" style="background:{html.escape(color)}; {MARK_STYLE}">{html.escape(t)}</span>'
+        for t, color in sorted(palette.items())
+    )
+    if not shown:
+        items += " <em>no entities found</em>"
     # pre-wrap keeps the text's own line breaks and runs of spaces.
     return (
         '<div class="ner-highlight" style="font-family:sans-serif; line-height:2">'

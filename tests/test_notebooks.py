@@ -13,6 +13,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
+# 06 compares finished runs: test_sweep.py runs it under papermill on a sweep's folder, so it has no nbval copy.
+ALL_NOTEBOOKS = NOTEBOOKS + ["06_compare_runs"]
 COMMON_PARAMETERS = {
     "data_dir", "model_checkpoint", "artifacts_dir", "max_train_samples", "max_eval_samples",
     "num_train_epochs", "learning_rate", "per_device_train_batch_size", "seed", "push_to_hub",
@@ -37,13 +39,13 @@ def test_expected_copy_has_the_same_cells_as_the_notebook(name):
     assert sources(read(name, "tests/expected_notebooks")) == sources(read(name))
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_committed_notebook_holds_no_outputs(name):
     notebook = read(name)
     assert all(not cell.get("outputs") and cell.get("execution_count") is None for cell in notebook.cells if cell.cell_type == "code")
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_one_parameters_cell_of_literals_each_documented(name):
     notebook = read(name)
     tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
@@ -52,7 +54,7 @@ def test_one_parameters_cell_of_literals_each_documented(name):
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
     assert len(declared) == len(lines)
     assert all(parameter["help"] for parameter in declared.values())
-    assert "artifacts_dir" in declared
+    assert {"artifacts_dir", "run_dir"} & set(declared)  # where the notebook reads its input
 
 
 def test_the_common_parameters_appear_where_they_apply():
@@ -62,7 +64,7 @@ def test_the_common_parameters_appear_where_they_apply():
     assert COMMON_PARAMETERS <= declared
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_notebook_opens_with_badge_colab_install_and_versions_and_ends_with_exercises(name):
     cells = read(name).cells
     # Where the badge and install cell point is checked in test_workshop_kit.py (one setting for all notebooks).
@@ -84,7 +86,7 @@ def test_notebook_checks_earlier_artifacts_right_after_its_parameters(name):
     assert "require_artifact(" in cells[index + 1].source
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
 def test_code_cells_are_preceded_by_prose(name):
     cells = read(name).cells
     for previous, cell in zip(cells, cells[1:]):

@@ -69,3 +69,27 @@ def test_training_arguments_resolve_auto(cpu_only, monkeypatch, tmp_path):
     assert training.training_arguments(tmp_path, cpu_bf16="auto").bf16 is False
     monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
     assert training.training_arguments(tmp_path, cpu_bf16="auto").bf16 is True
+
+
+@pytest.mark.parametrize("flags, onednn, expected", [
+    ({"avx2", "avx512f"}, True, False),  # AVX-512 without AVX512-BF16: oneDNN emulates, not native
+    ({"avx2", "avx512f", "avx512_bf16"}, True, True),
+    ({"avx2", "avx512f", "amx_bf16"}, True, True),
+    ({"avx2"}, False, False),
+    ({"avx512_bf16"}, False, False),  # kernels limited (ONEDNN_MAX_CPU_ISA=AVX2): no bf16 kernels to use
+    (None, True, True),  # no /proc/cpuinfo: oneDNN decides
+])
+def test_native_cpu_bf16_needs_the_flags_and_onednn(monkeypatch, flags, onednn, expected):
+    monkeypatch.setattr(training, "cpu_flags", lambda *_: flags)
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: onednn, raising=False)
+    assert training.cpu_has_native_bf16() is expected
+
+
+def test_cpu_flags_reads_x86_and_arm_cpuinfo(tmp_path):
+    x86 = tmp_path / "x86"
+    x86.write_text("processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
+    arm = tmp_path / "arm"
+    arm.write_text("processor\t: 0\nFeatures\t: fp asimd bf16\n")
+    assert training.cpu_flags(str(x86)) == {"fpu", "avx2", "avx512f", "avx512_bf16"}
+    assert "bf16" in training.cpu_flags(str(arm))
+    assert training.cpu_flags(str(tmp_path / "absent")) is None

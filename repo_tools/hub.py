@@ -1,0 +1,26 @@
+"""Whether a run needs the Hugging Face Hub, and whether the Hub answers: the runner's preflight uses these."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ner_helpers.models import resolve_checkpoint
+
+
+def is_local_checkpoint(model_checkpoint: str) -> bool:
+    """Whether the checkpoint is a folder on this machine (no Hub needed)."""
+    return Path(resolve_checkpoint(model_checkpoint)).is_dir()
+
+
+def hub_reachable(timeout: float = 5.0) -> bool:
+    """Whether huggingface.co answers (False at once when HF_HUB_OFFLINE is set)."""
+    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
+        return False
+    import requests
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    try:
+        requests.head(endpoint, timeout=timeout)
+    except requests.RequestException:
+        return False
+    return True
