@@ -151,6 +151,13 @@ def stamp(name: str, cell_ids: list[str]) -> int:
 class _BlockDumper(yaml.SafeDumper):
     """Writes multi-line strings as `|` block scalars, so a stamped file stays readable and diffs line by line."""
 
+    def analyze_scalar(self, scalar: str) -> Any:
+        # PyYAML treats a tab as a special character and then refuses block style, but a tab inside a line of a
+        # block scalar is valid YAML (markdown code blocks of tab-separated CoNLL lines have them).
+        analysis = super().analyze_scalar(scalar.replace("\t", " "))
+        analysis.scalar = scalar
+        return analysis
+
 
 def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
     style = "|" if "\n" in text else None

@@ -114,3 +114,10 @@ def test_japanese_chain_runs_under_papermill(tmp_path):
             cwd=str(source.parent), kernel_name="python3", progress_bar=False,
         )
     assert (tmp_path / "artifacts").is_dir()
+
+
+def test_translation_files_are_written_as_block_scalars_and_read_back_unchanged():
+    entries = {"01-x": {"en_sha256": "0" * 64, "ja": "## 見出し\n\n```\nPeter\tB-PER            -DOCSTART- O\n                         visited O\n```\n"}}
+    text = ja_edition.dump_translations(entries)
+    assert "ja: |" in text and "\\n" not in text
+    assert yaml.safe_load(text) == entries
