@@ -155,7 +155,7 @@ def fake_repository(tmp_path: Path) -> Path:
     )
     install = next(cell for cell in notebook.cells if colab_links.is_install_cell(cell))
     install.source = 'import sys\n\nif "google.colab" in sys.modules:\n    %pip install -q "ner_helpers @ git+https://github.com/wnut17-ner/wnut17-ner.git" seqeval'
-    (root / "notebooks" / "ja").mkdir()
+    (root / "notebooks" / "ja").mkdir(exist_ok=True)  # the Japanese edition may already be there
     nbformat.write(notebook, root / "notebooks" / "ja" / "01_load_data.ipynb")
     return root
 
