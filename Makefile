@@ -21,6 +21,10 @@ RESUME ?=
 PUSH ?=
 QUICK ?=
 RUN_DIR ?= runs/$(shell date +%Y%m%d-%H%M%S)
+# `make test WNUT17_DIR=../shared/data/wnut17` runs the real-data tests too (they skip without it).
+WNUT17_DIR ?=
+# `make mutation MUTANTS=ner_helpers.metrics*` mutates one module (default: all configured ones).
+MUTANTS ?=
 REFERENCE_DIR ?= reference-run
 # Parameters of `make train-ddp`: processes on this machine, and the artifacts folder notebook 02 wrote.
 NPROC ?= 2
@@ -32,7 +36,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run sweep test reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one
+.PHONY: setup run sweep test reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation
 
 setup: $(STAMP)
 
@@ -58,7 +62,14 @@ sweep: $(STAMP)
 	$(PY) -m repo_tools.sweep --grid "$(GRID)" --run-dir "$(SWEEP_DIR)" $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(if $(WNUT17_DIR),WNUT17_DIR="$(abspath $(WNUT17_DIR))") $(PY) -m pytest
+
+# Mutation testing (docs/mutation.md): slow, run it after changing ner_helpers or the tests, not in CI.
+# Configuration: [tool.mutmut] in pyproject.toml; results stay in mutants/ (`mutmut results`, `mutmut show NAME`).
+mutation: $(STAMP)
+	rm -rf mutants
+	PYTHONPATH= $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	$(VENV)/bin/mutmut results
 
 # After editing a notebook: re-execute the copies that nbval checks in `make test`.
 expected-notebooks: $(STAMP)
@@ -103,4 +114,4 @@ train-ddp: $(STAMP)
 		--artifacts-dir "$(ARTIFACTS_DIR)" $(if $(PARAMS),--params "$(PARAMS)")
 
 clean:
-	rm -rf .cache runs notebooks/artifacts .pytest_cache
+	rm -rf .cache runs notebooks/artifacts .pytest_cache mutants

@@ -24,7 +24,7 @@ README_ANCHOR = "README.md#colab-links"
 # Not installed on Colab: torch and the scientific stack Colab ships and its own packages depend on,
 # and the tools that run and test the repository rather than the lesson.
 COLAB_KEEPS = {"torch", "numpy", "pandas", "pyarrow", "matplotlib", "scikit-learn", "requests", "tqdm", "pyyaml"}
-TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest"}
+TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest", "mutmut"}
 
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\([^)]*\)")
 REPO_LINE_RE = re.compile(r'^REPO, BRANCH = .*$', re.MULTILINE)

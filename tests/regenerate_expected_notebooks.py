@@ -1,7 +1,7 @@
 """Re-execute notebooks/ in the tiny CI configuration into tests/expected_notebooks/.
 
-nbval re-runs those copies in `make test` and compares the outputs of cells marked
-`# NBVAL_CHECK_OUTPUT`, so a change in what a learner sees fails CI. Run this after editing a
+nbval re-runs those copies in `make test` and compares the outputs of cells tagged
+`nbval-check-output`, so a change in what a learner sees fails CI. Run this after editing a
 notebook (`make expected-notebooks`) and review the diff of the outputs before committing.
 """
 from __future__ import annotations

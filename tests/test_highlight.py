@@ -138,3 +138,69 @@ def test_display_entities_hands_html_to_ipython(monkeypatch):
     display_entities(TEXT, ENTITIES)
     [html] = shown
     assert isinstance(html, IPython.display.HTML) and html.data == highlight_entities(TEXT, ENTITIES)
+
+
+class Tags(HTMLParser):
+    """Every tag with its attributes, in order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+
+HOSTILE = (
+    '<b>bold</b> & "quoted" \'single\' '  # before the first entity
+    "Ann<i>"  # an entity holding markup
+    " met <img src=x onerror=alert(1)> at "  # between entities
+    "Bo&b"  # adjacent entities: this one ends where the next starts
+    'Cy"s'
+    " tail <script>alert(\"x\")</script> & 'end' <img src=y onerror=z>"  # after the last entity
+)
+
+
+def hostile_entities() -> list[dict]:
+    return [
+        entity(HOSTILE, "Ann<i>", "person"),
+        entity(HOSTILE, "Bo&b", "group"),
+        entity(HOSTILE, 'Cy"s', 'loc" onmouseover="alert(1)'),
+    ]
+
+
+def test_html_in_every_part_of_the_text_is_escaped():
+    markup = highlight_entities(HOSTILE, hostile_entities())
+    tags = Tags()
+    tags.feed(markup)
+    # Only the widget's own tags, and no attribute that the text or a type smuggled in.
+    assert {tag for tag, _ in tags.tags} == {"div", "mark", "span"}
+    assert all(set(attrs) <= {"class", "style", "title"} for _, attrs in tags.tags)
+    parser = parse(markup)
+    assert "".join(parser.text) == HOSTILE  # the text reads back exactly, markup characters included
+    for raw in ("<b>", "<i>", "<img", "<script", "& ", "&b", '"quoted"', "'end'", '"x"'):
+        assert raw not in markup, raw
+
+
+def test_each_part_of_the_text_is_escaped_exactly_once():
+    markup = highlight_entities(HOSTILE, hostile_entities())
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; &#x27;single&#x27; <mark" in markup
+    assert ">Ann&lt;i&gt;<span" in markup
+    assert "</mark> met &lt;img src=x onerror=alert(1)&gt; at <mark" in markup
+    assert ">Bo&amp;b<span" in markup and ">Cy&quot;s<span" in markup
+    assert "</mark> tail &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;end&#x27; &lt;img src=y onerror=z&gt;</div>" in markup
+
+
+def test_adjacent_entities_give_two_marks_with_their_own_titles():
+    tags = Tags()
+    tags.feed(highlight_entities(HOSTILE, hostile_entities()))
+    marks = [attrs for tag, attrs in tags.tags if tag == "mark"]
+    assert [m["title"] for m in marks] == ["person (0.90)", "group (0.90)", 'loc" onmouseover="alert(1) (0.90)']
+    assert [m["text"] for m in parse(highlight_entities(HOSTILE, hostile_entities())).marks] == ["Ann<i>", "Bo&b", 'Cy"s']
+
+
+def test_title_without_score_is_the_type_alone():
+    text = "Ann"
+    tags = Tags()
+    tags.feed(highlight_entities(text, [{"type": "person", "start": 0, "end": 3}]))
+    assert [attrs["title"] for tag, attrs in tags.tags if tag == "mark"] == ["person"]

@@ -46,9 +46,14 @@ def test_spans_cover_the_surface_text(sample_dir, tiny_model, tiny_tokenizer):
             assert 0.0 < entity["score"] <= 1.0
 
 
-def test_one_string_gives_one_list(tiny_model, tiny_tokenizer):
-    entities = predict_entities("Taylor Swift sang in Lisbon", tiny_model, tiny_tokenizer)
-    assert isinstance(entities, list) and all(isinstance(e, dict) for e in entities)
+def test_one_string_gives_one_list_and_a_list_one_list_per_text(tiny_tokenizer):
+    model = MarkerModel(tiny_tokenizer.convert_tokens_to_ids(tiny_tokenizer.tokenize("Lisbon")[0]))
+    text = "Taylor Swift sang in Lisbon"
+    entities = predict_entities(text, model, tiny_tokenizer)
+    assert [(e["type"], e["text"], e["start"], e["end"]) for e in entities] == [("person", "Lisbon", 21, 27)]
+    assert predict_entities([text], model, tiny_tokenizer) == [entities]
+    assert predict_entities([text, "no one", text], model, tiny_tokenizer) == [entities, [], entities]
+    assert predict_entities([], model, tiny_tokenizer) == []
 
 
 def test_manual_path_equals_pipeline_with_first_aggregation(sample_dir, tiny_model, tiny_tokenizer):

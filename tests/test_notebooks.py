@@ -1,10 +1,11 @@
 """The notebooks as documents: structure, parameters, and their copies that nbval re-runs.
 
 nbval itself executes tests/expected_notebooks/*.ipynb (the tiny configuration) in this same
-pytest run and compares the outputs of cells marked `# NBVAL_CHECK_OUTPUT`.
+pytest run and compares the outputs of cells tagged `nbval-check-output`.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -25,9 +26,15 @@ def read(name: str, folder: str = "notebooks") -> nbformat.NotebookNode:
     return nbformat.read(ROOT / folder / f"{name}.ipynb", as_version=4)
 
 
-def sources(notebook: nbformat.NotebookNode) -> list[tuple[str, str]]:
+CHECK = "nbval-check-output"
+# Cells whose outputs nbval compares besides the walk-through ones: 04's test scores (overall and per
+# type) and 05's entities on the example text (and in the long text).
+RESULT_CELLS = {"04_evaluate": ["04-09"], "05_inference": ["05-13", "05-17"]}
+
+
+def sources(notebook: nbformat.NotebookNode) -> list[tuple[str, str, bool]]:
     return [
-        (cell.cell_type, cell.source)
+        (cell.cell_type, cell.source, CHECK in cell.metadata.get("tags", []))
         for cell in notebook.cells
         if not {"injected-parameters", "papermill-error-cell-tag"} & set(cell.metadata.get("tags", []))
     ]
@@ -92,3 +99,45 @@ def test_code_cells_are_preceded_by_prose(name):
     for previous, cell in zip(cells, cells[1:]):
         if cell.cell_type == "code" and "require_artifact" not in cell.source and "importlib.metadata" not in cell.source:
             assert previous.cell_type == "markdown" or cell.source.startswith("#"), cell.source[:60]
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_checked_outputs_are_tagged_not_marked_in_the_code(name):
+    # A tag keeps test machinery out of the code a learner reads; nbval reads both.
+    cells = read(name).cells
+    assert not any("NBVAL" in cell.source for cell in cells)
+    assert any(CHECK in cell.metadata.get("tags", []) for cell in cells)
+
+
+@pytest.mark.parametrize("name", RESULT_CELLS)
+def test_result_cells_are_checked(name):
+    tagged = {cell.id for cell in read(name).cells if CHECK in cell.metadata.get("tags", [])}
+    assert set(RESULT_CELLS[name]) <= tagged
+
+
+def output_text(cell: nbformat.NotebookNode) -> str:
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append(output.get("text", "") or output.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+def test_expected_copy_of_04_shows_a_test_f1_well_above_zero():
+    # The tiny configuration learns: the stored (and nbval-checked) scores are real numbers.
+    cell = next(c for c in read("04_evaluate", "tests/expected_notebooks").cells if c.get("id") == "04-09")
+    scores = dict(re.findall(r"(F1|precision|recall|token accuracy) (\d\.\d+)", output_text(cell)))
+    assert set(scores) == {"F1", "precision", "recall", "token accuracy"}
+    assert float(scores["F1"]) >= 0.3 and float(scores["precision"]) > 0 and float(scores["recall"]) > 0
+
+
+def test_expected_copy_of_05_finds_entities_in_the_example_text():
+    notebook = read("05_inference", "tests/expected_notebooks")
+    text = papermill.inspect_notebook(str(ROOT / "notebooks" / "05_inference.ipynb"))["text"]["default"]
+    text = eval(text)  # the parameter's literal, as the notebook declares it
+    cell = next(c for c in notebook.cells if c.get("id") == "05-13")
+    output = output_text(cell)
+    assert "same entities as the pipeline:" in output
+    rows = re.findall(r"^\d+ +([\w-]+) +(.+?) +(\d+) +(\d+) +[\d.]+$", output, flags=re.M)
+    assert rows, output  # the trained tiny model finds entities in the example; nbval checks which
+    for entity_type, surface, start, end in rows:
+        assert text[int(start) : int(end)] == surface

@@ -9,7 +9,9 @@ import pytest
 from ner_helpers.data import WNUT17_LABELS
 from ner_helpers.training import build_trainer, save_log_history, training_arguments
 
-EPOCHS = 4
+# The sample repeats the entities of its validation and test sentences in training sentences of
+# their own, so the tiny model learns them in a few epochs: the scores compared below are real.
+EPOCHS = 6
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,7 @@ def tiny_trainer(model_dir, tokenizer, tokenized, output_dir, *, callbacks=None,
         learning_rate=5e-3,
         num_train_epochs=EPOCHS,
         per_device_train_batch_size=4,
+        load_best_model_at_end=False,  # the final weights are what resuming must rebuild
         use_cpu=True,
         dataloader_num_workers=0,
         disable_tqdm=True,
@@ -61,12 +64,15 @@ def eval_scores(metrics: dict) -> dict:
 
 
 def epoch_logs(trainer) -> list[dict]:
-    """The per-epoch entries of the log history (training loss, eval metrics), without timings.
+    """The per-epoch entries of the log history (training loss, eval metrics) of train(), without timings.
 
     The closing summary is left out: its `train_loss` averages only the steps of the last
-    `train()` call, so after a resume it covers the resumed epochs alone (transformers 5).
+    `train()` call, so after a resume it covers the resumed epochs alone (transformers 5); so are
+    the entries of later evaluate() calls.
     """
-    return [eval_scores(entry) for entry in trainer.state.log_history if "train_loss" not in entry]
+    history = trainer.state.log_history
+    end = next(i for i, entry in enumerate(history) if "train_loss" in entry)
+    return [eval_scores(entry) for entry in history[:end]]
 
 
 def train_set_predictions(trainer) -> tuple[np.ndarray, np.ndarray]:
@@ -86,28 +92,62 @@ def trained_once(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path_factory):
     return trainer, predicted_before, predicted_after, references
 
 
+def train_loss(trainer) -> float:
+    """The closing summary's mean training loss (later evaluate() calls log after it)."""
+    return next(entry["train_loss"] for entry in trainer.state.log_history if "train_loss" in entry)
+
+
+def validation_f1(trainer) -> list[float]:
+    return [entry["eval_f1"] for entry in trainer.state.log_history if "eval_f1" in entry]
+
+
+@pytest.mark.training
 def test_training_loss_falls(trained_once):
     trainer = trained_once[0]
     logged = losses(trainer)
     assert len(logged) == EPOCHS
-    assert logged[-1] < 0.8 * logged[0], logged
+    assert logged[-1] < 0.5 * logged[0], logged
 
 
+@pytest.mark.training
 def test_training_changes_predictions(trained_once):
     _, before, after, references = trained_once
     assert (before != after).any()
     assert (after == references).mean() > (before == references).mean() + 0.3
 
 
-def test_same_seed_gives_identical_metrics_twice(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
-    first = train_tiny(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path / "first", seed=7)
-    second = train_tiny(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path / "second", seed=7)
-    assert first.state.log_history[-1]["train_loss"] == second.state.log_history[-1]["train_loss"]
+@pytest.mark.training
+def test_validation_entity_f1_climbs_from_zero_to_clearly_above_it(trained_once):
+    # An untrained model finds no validation entity; after training it finds most of the 7.
+    trainer = trained_once[0]
+    f1 = validation_f1(trainer)
+    assert len(f1) == EPOCHS
+    assert f1[0] < 0.3 and f1[-1] >= 0.5, f1
+    final = trainer.evaluate()
+    assert final["eval_f1"] == f1[-1] and final["eval_number_of_entities"] == 7
+    assert final["eval_precision"] > 0 and final["eval_recall"] > 0
+
+
+@pytest.mark.training
+def test_same_seed_gives_identical_metrics_twice(trained_once, tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
+    first = trained_once[0]
+    second = train_tiny(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path / "second")
+    assert train_loss(first) == train_loss(second)
+    assert validation_f1(second)[-1] >= 0.5  # the scores compared are not zeros
     assert epoch_logs(first) == epoch_logs(second)
     assert eval_scores(first.evaluate()) == eval_scores(second.evaluate())
 
 
-def test_interrupted_run_resumes_to_the_same_metrics(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
+@pytest.mark.training
+def test_another_seed_gives_other_metrics(trained_once, tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
+    # Without this, "identical twice" would also pass if the seed were ignored and every run the same.
+    other = train_tiny(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path / "other", seed=7, num_train_epochs=1)
+    first_epoch = [entry for entry in trained_once[0].state.log_history if "loss" in entry][0]
+    assert losses(other)[0] != first_epoch["loss"]
+
+
+@pytest.mark.training
+def test_interrupted_run_resumes_to_the_same_metrics(trained_once, tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
     from transformers import TrainerCallback
 
     class StopAfterSaves(TrainerCallback):
@@ -125,29 +165,23 @@ def test_interrupted_run_resumes_to_the_same_metrics(tiny_model_dir, tiny_tokeni
         def on_step_end(self, args, state, control, **kwargs):
             self.steps += 1
 
-    # F1 stays 0 on the tiny sample, so loading the best model at the end would reload epoch 1's
-    # checkpoint in both runs and compare nothing; the final weights are what resuming must rebuild.
-    settings = dict(load_best_model_at_end=False)
-    uninterrupted = train_tiny(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path / "whole", **settings)
-
+    uninterrupted = trained_once[0]
     interrupted_dir = tmp_path / "interrupted"
-    stopped = train_tiny(
-        tiny_model_dir, tiny_tokenizer, tokenized, interrupted_dir, callbacks=[StopAfterSaves(2)], **settings
-    )
-    assert stopped.state.epoch == 2
+    stopped = train_tiny(tiny_model_dir, tiny_tokenizer, tokenized, interrupted_dir, callbacks=[StopAfterSaves(EPOCHS // 2)])
+    assert stopped.state.epoch == EPOCHS // 2
     counter = CountSteps()
-    resumed = train_tiny(
-        tiny_model_dir, tiny_tokenizer, tokenized, interrupted_dir, callbacks=[counter], resume=True, **settings
-    )
+    resumed = train_tiny(tiny_model_dir, tiny_tokenizer, tokenized, interrupted_dir, callbacks=[counter], resume=True)
 
-    assert counter.steps == uninterrupted.state.global_step // 2  # it went on from epoch 2, not from scratch
+    assert counter.steps == uninterrupted.state.global_step // 2  # it went on from the middle, not from scratch
     assert losses(resumed) == pytest.approx(losses(uninterrupted), rel=0, abs=1e-6)
     whole_logs, resumed_logs = epoch_logs(uninterrupted), epoch_logs(resumed)
     assert len(whole_logs) == len(resumed_logs)
     for whole, again in zip(whole_logs, resumed_logs):
         assert again.keys() == whole.keys()
         assert again == pytest.approx(whole, rel=0, abs=1e-6)
-    assert eval_scores(resumed.evaluate()) == pytest.approx(eval_scores(uninterrupted.evaluate()), rel=0, abs=1e-6)
+    final = eval_scores(resumed.evaluate())
+    assert final["eval_f1"] >= 0.5  # a real score, not the zeros of a model that learned nothing
+    assert final == pytest.approx(eval_scores(uninterrupted.evaluate()), rel=0, abs=1e-6)
 
 
 def test_push_to_hub_is_off_by_default(tmp_path):
@@ -156,6 +190,7 @@ def test_push_to_hub_is_off_by_default(tmp_path):
     assert args.hub_token is None
 
 
+@pytest.mark.training
 def test_no_token_shaped_strings_in_run_folder(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path, monkeypatch):
     fake_token = "hf_" + "abcdefghijklmnopqrstuvwxyzABCDEFGH"
     monkeypatch.setenv("HF_TOKEN", fake_token)
@@ -166,7 +201,6 @@ def test_no_token_shaped_strings_in_run_folder(tiny_model_dir, tiny_tokenizer, t
     save_log_history(trainer.state.log_history, run_dir / "log_history.json")
 
     token_shape = re.compile(rb"hf_[A-Za-z0-9]{30,}")
-    assert token_shape.search(fake_token.encode())  # the scan would see this token if it were written
     files = [path for path in run_dir.rglob("*") if path.is_file()]
     assert any(path.name == "training_args.bin" for path in files)  # the checkpoint was scanned too
     leaks = {str(path.relative_to(run_dir)) for path in files if token_shape.search(path.read_bytes())}
@@ -185,3 +219,52 @@ def test_best_epoch_needs_validation_scores():
 
     with pytest.raises(ValueError, match="no eval_f1"):
         best_epoch([{"loss": 1.0, "epoch": 1.0}])
+
+
+def test_training_arguments_evaluate_and_save_each_epoch_and_keep_the_best_by_f1(tmp_path):
+    args = training_arguments(tmp_path, learning_rate=3e-4, per_device_train_batch_size=5, num_train_epochs=3,
+                              weight_decay=0.02, warmup_steps=0.1, seed=11, use_cpu=True)
+    assert (args.eval_strategy, args.save_strategy, args.logging_strategy) == ("epoch", "epoch", "epoch")
+    assert args.load_best_model_at_end is True and args.metric_for_best_model == "f1" and args.greater_is_better is True
+    assert (args.learning_rate, args.per_device_train_batch_size, args.num_train_epochs) == (3e-4, 5, 3)
+    assert (args.weight_decay, args.warmup_steps, args.seed, args.data_seed) == (0.02, 0.1, 11, 11)
+    assert args.per_device_eval_batch_size == 16 and args.save_total_limit == 2
+    assert args.output_dir == str(tmp_path) and args.report_to == []
+
+
+def test_training_arguments_overrides_win(tmp_path):
+    args = training_arguments(tmp_path, use_cpu=True, eval_strategy="no", save_strategy="no", load_best_model_at_end=False)
+    assert (args.eval_strategy, args.save_strategy, args.load_best_model_at_end) == ("no", "no", False)
+
+
+def test_build_trainer_wires_splits_collator_metrics_and_callbacks(tiny_model, tiny_tokenizer, tokenized, tmp_path):
+    from transformers import DataCollatorForTokenClassification, TrainerCallback
+
+    class Marker(TrainerCallback):
+        pass
+
+    marker = Marker()
+    args = training_arguments(tmp_path, use_cpu=True)
+    trainer = build_trainer(tiny_model, args, tiny_tokenizer, tokenized["train"], tokenized["validation"], WNUT17_LABELS, [marker])
+    assert trainer.train_dataset is tokenized["train"] and trainer.eval_dataset is tokenized["validation"]
+    assert trainer.processing_class is tiny_tokenizer and trainer.model is tiny_model and trainer.args is args
+    assert marker in trainer.callback_handler.callbacks
+    collator = trainer.data_collator
+    assert isinstance(collator, DataCollatorForTokenClassification) and collator.tokenizer is tiny_tokenizer
+    batch = collator([tokenized["train"][0], tokenized["train"][1]])
+    assert (batch["labels"] == -100).any()  # labels padded with -100, not with 0 ("O")
+    # The metrics hook reads the label names given: id 9 is B-person in WNUT 17's order.
+    class Prediction:
+        predictions = np.eye(13)[[9, 10, 0]][None]
+        label_ids = np.array([[9, 10, 0]])
+
+    metrics = trainer.compute_metrics(Prediction)
+    assert metrics["f1"] == 1.0 and metrics["person_support"] == 1
+
+
+def test_save_log_history_writes_json_that_reads_back(tmp_path):
+    import json
+
+    history = [{"loss": 1.5, "epoch": 1.0}, {"eval_f1": 0.25, "epoch": 1.0}]
+    path = save_log_history(history, tmp_path / "log.json")
+    assert path == tmp_path / "log.json" and json.loads(path.read_text()) == history

@@ -1,0 +1,36 @@
+"""The mutation-testing configuration (`make mutation`, docs/mutation.md) loads and names real files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_mutmut_reads_the_configuration(monkeypatch):
+    configuration = pytest.importorskip("mutmut.configuration", reason="pip install -r requirements.txt (mutmut)")
+    monkeypatch.chdir(ROOT)
+    configuration.reset_config()
+    try:
+        config = configuration.config()
+    finally:
+        configuration.reset_config()
+    assert config.process_isolation == configuration.ProcessIsolation.FORKSERVER  # fork crashes with torch
+    assert [str(p) for p in config.source_paths] == ["ner_helpers", "repo_tools"]
+    logic = ["align", "metrics", "data", "inference", "highlight", "training"]
+    assert config.only_mutate == [f"ner_helpers/{m}.py" for m in logic] + ["repo_tools/runner.py"]
+    assert all((ROOT / path).is_file() for path in config.only_mutate)
+    assert config.should_mutate("ner_helpers/metrics.py") and not config.should_mutate("ner_helpers/plots.py")
+    # Fast tests only: no nbval, no notebook runs, no training marker.
+    args = config.pytest_add_cli_args + config.pytest_add_cli_args_test_selection
+    assert "no:nbval" in args and "not training" in args and "addopts=" in args
+    assert "--ignore=tests/test_make_run.py" in args and "--ignore=tests/test_notebooks.py" in args
+    assert all((ROOT / str(path)).exists() for path in config.also_copy[:3])
+
+
+def test_make_mutation_runs_mutmut_with_mutants_first_on_the_path():
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nmutation:")[1].split("\n\n")[0]
+    assert "PYTHONPATH= $(VENV)/bin/mutmut run" in recipe
+    assert "mutmut==" in (ROOT / "requirements.txt").read_text()
