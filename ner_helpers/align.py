@@ -98,3 +98,36 @@ def tokenize_and_align_labels(
         for i, word_labels in enumerate(examples["ner_tags"])
     ]
     return tokenized
+
+
+def tokenize_dataset(
+    dataset: Any,
+    tokenizer: Any,
+    *,
+    label_all_tokens: bool = False,
+    max_length: int | None = None,
+    label_names: Sequence[str] = WNUT17_LABELS,
+    train_splits: Sequence[str] = ("train",),
+) -> Any:
+    """Tokenize every split of a DatasetDict; `label_all_tokens` applies to the training split only.
+
+    `label_all_tokens` changes what the model trains on, never what is scored: the other splits
+    keep one label per word (on its first sub-token), so `compute_metrics` counts the data set's
+    words in every mode and F1 stays comparable between settings. Taught in notebook 02.
+    """
+    import datasets
+
+    def tokenize(split: str) -> Any:
+        return dataset[split].map(
+            tokenize_and_align_labels,
+            batched=True,
+            fn_kwargs={
+                "tokenizer": tokenizer,
+                "label_all_tokens": label_all_tokens and split in train_splits,
+                "max_length": max_length,
+                "label_names": label_names,
+            },
+            remove_columns=dataset[split].column_names,
+        )
+
+    return datasets.DatasetDict({split: tokenize(split) for split in dataset})

@@ -498,19 +498,54 @@ def cast_to_wnut17_features(dataset: datasets.DatasetDict) -> datasets.DatasetDi
     return dataset.cast(wnut17_features())
 
 
+def _offline_mode() -> bool:
+    """Whether the user asked for no network (HF_HUB_OFFLINE or HF_DATASETS_OFFLINE set)."""
+    return any(
+        os.environ.get(name, "").upper() in ("1", "ON", "YES", "TRUE")
+        for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
+    )
+
+
 def load_wnut17(data_dir: str | os.PathLike | None = None) -> datasets.DatasetDict:
     """WNUT 17 with splits train/validation/test and columns id, tokens, ner_tags.
 
-    `data_dir=None` downloads the Hub's Parquet conversion of `leondz/wnut_17`; a folder loads the
-    original CoNLL files. Both give the same features and examples.
+    `data_dir` names a folder with the original CoNLL files. `data_dir=None` tries, in order:
+    1. the Hub's Parquet conversion of `leondz/wnut_17`;
+    2. unless in offline mode, the original files from github.com/leondz/emerging_entities_17,
+       downloaded once into the datasets cache and checked against known SHA-256 sums
+       (`ner_helpers.download`), then read as a folder.
+    All routes give the same features and examples.
     """
     if data_dir is not None:
         return load_conll(wnut17_files(data_dir), label_names=WNUT17_LABELS)
     try:
         dataset = datasets.load_dataset(HUB_DATASET, revision=HUB_PARQUET_REVISION)
     except Exception as err:  # the Hub client raises many types for "no network"
-        raise HubUnreachableError(
-            f"Could not load {HUB_DATASET} from the Hugging Face Hub ({type(err).__name__}: {err}). "
-            + OFFLINE_HINT
-        ) from err
+        hub_error = f"{type(err).__name__}: {err}"
+        if _offline_mode():
+            raise HubUnreachableError(
+                f"Could not load {HUB_DATASET} from the Hugging Face Hub ({hub_error}). " + OFFLINE_HINT
+            ) from err
+        return _load_wnut17_from_github(hub_error)
     return cast_to_wnut17_features(dataset)
+
+
+def _load_wnut17_from_github(hub_error: str) -> datasets.DatasetDict:
+    """The second route: the original files from the data set's GitHub repository (see load_wnut17)."""
+    from . import download
+    from .errors import ChecksumMismatchError
+
+    print(
+        f"Loading {HUB_DATASET} from the Hub failed ({hub_error[:200]}); "
+        f"trying the original files from github.com/{download.REPOSITORY} (commit {download.COMMIT[:7]})."
+    )
+    try:
+        folder = download.download_wnut17_files()
+    except ChecksumMismatchError:
+        raise
+    except Exception as err:  # network errors of any kind: both routes failed
+        raise HubUnreachableError(
+            f"Could not load {HUB_DATASET} from the Hugging Face Hub ({hub_error}) nor its original "
+            f"files from github.com/{download.REPOSITORY} ({type(err).__name__}: {err}). " + OFFLINE_HINT
+        ) from err
+    return load_conll(wnut17_files(folder), label_names=WNUT17_LABELS)

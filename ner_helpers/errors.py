@@ -11,3 +11,7 @@ class HubUnreachableError(RuntimeError):
 
 class MissingArtifactError(FileNotFoundError):
     """An earlier notebook's output is missing: the message names the notebook to run."""
+
+
+class ChecksumMismatchError(RuntimeError):
+    """A downloaded file differs from the known one: the message names the file and the way out."""

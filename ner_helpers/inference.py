@@ -1,11 +1,12 @@
-"""From raw text to entities: tokenize, run the model, merge sub-words and B-/I- pieces.
+"""From raw text to entities: split into words, tokenize, run the model, merge sub-words and B-/I- pieces.
 
-Taught in notebook 05_inference (the manual path, checked against `pipeline`).
+Taught in notebook 05_inference (the manual path, checked against `pipeline`; words split as in WNUT 17).
 """
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Iterable, Sequence
+from functools import lru_cache
+from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
 import torch
@@ -50,13 +51,59 @@ def group_words_into_entities(words: Sequence[dict[str, Any]], text: str) -> lis
     ]
 
 
+@lru_cache(maxsize=1)
+def _tweet_word_pattern() -> Any:
+    from nltk.tokenize import TweetTokenizer
+
+    return TweetTokenizer().WORD_RE
+
+
+def split_words(text: str) -> list[tuple[int, int]]:
+    """Character spans of the words of `text`, split the way WNUT 17's tweets were tokenized.
+
+    The rules are nltk's `TweetTokenizer` (its WORD_RE): @mentions, #hashtags, URLs, emoticons and
+    words with inner apostrophes or hyphens stay whole; other punctuation is split off. The
+    pattern runs on the original text, so `text[start:end]` is always the surface word
+    (`TweetTokenizer.tokenize` first rewrites HTML entities such as "&amp;", which would break offsets).
+    Invisible format characters (zero-width space and joiner, soft hyphen) are skipped while
+    matching, so "Pa" + zero-width space + "ris" stays one word and a zero-width space beside a word is not part of it.
+    CJK ideographs are words of one character each, as BERT-style tokenizers treat them.
+    """
+    visible = [i for i, char in enumerate(text) if unicodedata.category(char) != "Cf"]
+    spans = []
+    for match in _tweet_word_pattern().finditer("".join(text[i] for i in visible)):
+        start = match.start()
+        for k in range(match.start(), match.end()):  # cut the match around CJK ideographs
+            if _is_cjk(text[visible[k]]):
+                if start < k:
+                    spans.append((start, k))
+                spans.append((k, k + 1))
+                start = k + 1
+        if start < match.end():
+            spans.append((start, match.end()))
+    return [(visible[a], visible[b - 1] + 1) for a, b in spans]
+
+
+def _is_cjk(char: str) -> bool:
+    """A CJK ideograph (the ranges BERT's basic tokenizer splits into single characters)."""
+    cp = ord(char)
+    return (0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0x20000 <= cp <= 0x2A6DF or 0x2A700 <= cp <= 0x2CEAF
+            or 0xF900 <= cp <= 0xFAFF or 0x2F800 <= cp <= 0x2FA1F)
+
+
 def _windows_to_words(
-    encoded: Any, window_ids: Sequence[int], probabilities: Sequence[np.ndarray], id2label: dict[int, str]
+    encoded: Any,
+    window_ids: Sequence[int],
+    probabilities: Sequence[np.ndarray],
+    id2label: dict[int, str],
+    word_spans: Sequence[tuple[int, int]] | None = None,
 ) -> list[dict[str, Any]]:
     """Label each word of one text from the windows that cover it.
 
     A word takes the label of its first sub-token, read in the window where that sub-token has the
     most context on both sides, so words near a window's edge are judged from the next window.
+    `word_spans` gives the words' character spans when the text was passed as pre-split words
+    (then the tokenizer's offsets count from the start of each word).
     """
     spans: dict[int, list[int]] = {}
     for w in window_ids:
@@ -89,7 +136,7 @@ def _windows_to_words(
     for word_id in sorted(best):
         probs = best[word_id][1]
         label_id = int(probs.argmax())
-        start, end = spans[word_id]
+        start, end = word_spans[word_id] if word_spans is not None else spans[word_id]
         words.append({"tag": id2label[label_id], "score": float(probs[label_id]), "start": start, "end": end})
     return words
 
@@ -115,25 +162,40 @@ def predict_entities(
     max_length: int | None = None,
     stride: int | None = None,
     progress: bool = False,
+    words: Literal["tweet", "tokenizer"] = "tweet",
 ) -> list[dict[str, Any]] | list[list[dict[str, Any]]]:
     """Entities in raw text: `{"type", "text", "start", "end", "score"}` with `text[start:end]` the surface.
 
     One string gives a list of entities; a list of strings gives one list per text. Texts longer
     than the model's limit are read in overlapping windows (`stride` tokens shared, a quarter of
     the window by default), so no entity past the limit is lost. Windows are batched by length.
+
+    `words="tweet"` (default) splits the text into words as WNUT 17 was tokenized (`split_words`:
+    "@maria_k", "#NYC" and URLs stay whole) and labels each word by its first sub-token, as the
+    model was trained. `words="tokenizer"` uses the tokenizer's own pre-tokenizer, as the pipeline
+    does, which splits at every punctuation mark.
     """
+    if words not in ("tweet", "tokenizer"):
+        raise ValueError(f'words must be "tweet" or "tokenizer", not {words!r}.')
     single = isinstance(texts, str)
     texts = [texts] if single else list(texts)
     if not texts:
         return []
+
     max_length = max_length or model_max_length(model, tokenizer)
     content_length = max_length - tokenizer.num_special_tokens_to_add()
     stride = content_length // 4 if stride is None else stride
     if not 0 <= stride < content_length:
         raise ValueError(f"stride must be between 0 and {content_length - 1} for windows of {max_length} tokens.")
 
+    word_spans: list[list[tuple[int, int]]] | None = None
+    inputs: list[str] | list[list[str]] = texts
+    if words == "tweet":  # the data set's words, given to the tokenizer pre-split, as in training
+        word_spans = [split_words(text) for text in texts]
+        inputs = [[text[a:b] for a, b in spans] for text, spans in zip(texts, word_spans)]
     encoded = tokenizer(
-        texts,
+        inputs,
+        is_split_into_words=words == "tweet",
         truncation=True,
         max_length=max_length,
         stride=stride,
@@ -169,7 +231,31 @@ def predict_entities(
         windows_of_text[text_index].append(w)
     results = []
     for text_index, window_ids in enumerate(windows_of_text):
-        words = _windows_to_words(encoded, window_ids, [probabilities[w] for w in window_ids], id2label)
-        _extend_over_combining_marks(words, texts[text_index])
-        results.append(group_words_into_entities(words, texts[text_index]))
+        spans = word_spans[text_index] if word_spans is not None else None
+        labelled = _windows_to_words(encoded, window_ids, [probabilities[w] for w in window_ids], id2label, spans)
+        _extend_over_combining_marks(labelled, texts[text_index])
+        results.append(group_words_into_entities(labelled, texts[text_index]))
     return results[0] if single else results
+
+
+def entities_to_word_tags(entities: Sequence[dict[str, Any]], words: Sequence[str], join_by: str = " ") -> tuple[list[str], int]:
+    """BIO tags for the data set's `words` from entities found in `join_by.join(words)`; and how many cut a word.
+
+    A word is tagged when it starts inside an entity: B- at the entity's first word, I- after it.
+    An entity that starts or ends inside a word (say "@" of "@maria_k") cuts through it: it is
+    counted, and scored by the words it starts. Used by notebook 04 to score raw-text predictions.
+    """
+    starts, position = [], 0
+    for word in words:
+        starts.append(position)
+        position += len(word) + len(join_by)
+    ends = [s + len(w) for s, w in zip(starts, words)]
+    boundaries_start, boundaries_end = set(starts), set(ends)
+    tags = ["O"] * len(words)
+    cut = 0
+    for entity in entities:
+        cut += entity["start"] not in boundaries_start or entity["end"] not in boundaries_end
+        inside = [i for i, s in enumerate(starts) if entity["start"] <= s < entity["end"]]
+        for k, i in enumerate(inside):
+            tags[i] = ("B-" if k == 0 else "I-") + entity["type"]
+    return tags, cut

@@ -150,8 +150,12 @@ def build_trainer(
     eval_dataset: Any,
     label_names: Sequence[str],
     callbacks: list[Any] | None = None,
+    compute_metrics: Any | None = None,
 ) -> Any:
-    """`Trainer` with dynamic padding of inputs and labels and entity-level metrics."""
+    """`Trainer` with dynamic padding of inputs and labels and entity-level metrics.
+
+    `compute_metrics` defaults to `metrics.build_compute_metrics(label_names)` (notebook 03 defines its own).
+    """
     from transformers import DataCollatorForTokenClassification, Trainer
 
     return Trainer(
@@ -161,7 +165,7 @@ def build_trainer(
         eval_dataset=eval_dataset,
         processing_class=tokenizer,
         data_collator=DataCollatorForTokenClassification(tokenizer=tokenizer),
-        compute_metrics=build_compute_metrics(label_names),
+        compute_metrics=compute_metrics or build_compute_metrics(label_names),
         callbacks=callbacks,
     )
 

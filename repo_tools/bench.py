@@ -118,18 +118,14 @@ def load_recipe(name: str) -> dict[str, Any]:
 
 
 def tokenize(data_dir: str, checkpoint: str, label_all_tokens: bool = False) -> tuple[Any, Any, Any]:
-    from ner_helpers.align import tokenize_and_align_labels
+    from ner_helpers.align import tokenize_dataset
     from ner_helpers.data import load_wnut17
     from ner_helpers.models import load_tokenizer
 
     raw = load_wnut17(data_dir)
     tokenizer = load_tokenizer(checkpoint)
-    tokenized = raw.map(
-        tokenize_and_align_labels,
-        batched=True,
-        fn_kwargs={"tokenizer": tokenizer, "label_all_tokens": label_all_tokens},
-        remove_columns=["id", "tokens", "ner_tags"],
-    )
+    # label_all_tokens labels the training split only: validation and test are scored on words.
+    tokenized = tokenize_dataset(raw, tokenizer, label_all_tokens=label_all_tokens)
     return raw, tokenized, tokenizer
 
 

@@ -64,7 +64,7 @@ def test_manual_path_equals_pipeline_with_first_aggregation(sample_dir, tiny_mod
     # sentences within the tiny model's 64 tokens, so the pipeline needs no windows
     texts = [" ".join(ex["tokens"]) for ex in load_wnut17(sample_dir)["train"]]
     texts = [t for t in texts if len(tiny_tokenizer(t)["input_ids"]) <= 64]
-    ours = predict_entities(texts, tiny_model, tiny_tokenizer)
+    ours = predict_entities(texts, tiny_model, tiny_tokenizer, words="tokenizer")  # the pipeline's words
     ner = pipeline("token-classification", model=tiny_model, tokenizer=tiny_tokenizer, aggregation_strategy="first", device="cpu")
     theirs = ner(texts)
     assert sum(len(r) for r in ours) > 10
