@@ -36,7 +36,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
 
-.PHONY: setup run sweep test reference bench train-ddp expected-notebooks colab-links student-notebooks clean all-in-one mutation
+.PHONY: setup run sweep test reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation
 
 setup: $(STAMP)
 
@@ -74,6 +74,10 @@ mutation: $(STAMP)
 # After editing a notebook: re-execute the copies that nbval checks in `make test`.
 expected-notebooks: $(STAMP)
 	$(PY) tests/regenerate_expected_notebooks.py
+
+# The Japanese edition (notebooks/ja/), generated from the English notebooks and notebooks/ja/translations/.
+notebooks-ja: $(STAMP)
+	$(PY) -m repo_tools.ja_edition
 
 # Where the repository lives on GitHub (repo_tools/colab.toml): rewrites every notebook's Colab badge and
 # install cell, the expected copies too. Without REPO/BRANCH it re-applies the current setting.

@@ -1,0 +1,123 @@
+"""The Japanese edition: generated from the English notebooks and the translation files, never out of step."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from repo_tools import ja_edition
+
+ENGLISH = ja_edition.english_notebooks()
+JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def cells(path: Path) -> list:
+    return nbformat.read(path, as_version=4).cells
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda p: p.stem)
+def test_every_markdown_cell_has_an_up_to_date_translation(english):
+    # If this fails: `python -m repo_tools.ja_edition --todo`, translate, `--stamp`, `make notebooks-ja`.
+    assert ja_edition.problems(english) == []
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda p: p.stem)
+def test_committed_japanese_notebook_equals_a_fresh_generation(english):
+    committed = ja_edition.JA_DIR / english.name
+    assert committed.exists(), f"{committed} is missing: run `make notebooks-ja`"
+    fresh = ja_edition.build(english).cells
+    assert [(c.cell_type, c.source, c.metadata) for c in cells(committed)] == [
+        (c.cell_type, c.source, c.metadata) for c in fresh
+    ], f"{committed.name} is stale: run `make notebooks-ja`"
+
+
+@pytest.mark.parametrize("english", ENGLISH, ids=lambda p: p.stem)
+def test_code_cells_equal_the_english_ones_and_markdown_is_japanese(english):
+    en, ja = cells(english), cells(ja_edition.JA_DIR / english.name)
+    assert [c.cell_type for c in ja] == [c.cell_type for c in en]
+    assert [c.source for c in ja if c.cell_type == "code"] == [c.source for c in en if c.cell_type == "code"]
+    for cell in ja:
+        if cell.cell_type == "markdown":
+            assert JAPANESE_SCRIPT.search(cell.source), f"{english.name} cell {cell.id} has no Japanese text"
+    assert sum("parameters" in c.metadata.get("tags", []) for c in ja) == 1
+
+
+def test_colab_badges_open_the_japanese_notebook(monkeypatch):
+    monkeypatch.setattr(ja_edition.colab_links, "read_setting", lambda *_: ("me/fork", "dev"))
+    text = ja_edition.localise_links("# 01\n\n[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](../README.md#colab-links)", ja_edition.JA_DIR / "01_load_data.ipynb")
+    assert "https://colab.research.google.com/github/me/fork/blob/dev/notebooks/ja/01_load_data.ipynb" in text
+
+
+def test_placeholder_badge_links_readme_from_the_japanese_folder(monkeypatch):
+    monkeypatch.setattr(ja_edition.colab_links, "read_setting", lambda *_: (ja_edition.colab_links.PLACEHOLDER, "main"))
+    text = ja_edition.localise_links("[![Open In Colab](x/colab-badge.svg)](../README.md#colab-links)", ja_edition.JA_DIR / "01_load_data.ipynb")
+    assert text.endswith("](../../README.md#colab-links)")
+
+
+def test_relative_links_climb_one_more_folder():
+    text = ja_edition.localise_links("[参照](../reference-run/03_train.ipynb) と [02](02_preprocess.ipynb)", ja_edition.JA_DIR / "01_load_data.ipynb")
+    assert text.endswith("[参照](../../reference-run/03_train.ipynb) と [02](02_preprocess.ipynb)")
+
+
+def test_an_edited_english_cell_makes_its_translation_stale(tmp_path, monkeypatch):
+    english = ENGLISH[0]
+    shutil.copy(english, tmp_path / english.name)
+    notebook = nbformat.read(tmp_path / english.name, as_version=4)
+    edited = next(c for c in notebook.cells if c.cell_type == "markdown" and c.id != notebook.cells[0].id)
+    edited.source += "\nOne more English sentence."
+    nbformat.write(notebook, tmp_path / english.name)
+    monkeypatch.setattr(ja_edition, "NOTEBOOK_DIR", tmp_path)
+    (tmp_path / "ja").mkdir()
+    shutil.copytree(ja_edition.TRANSLATIONS_DIR, tmp_path / "ja" / "translations")
+    monkeypatch.setattr(ja_edition, "TRANSLATIONS_DIR", tmp_path / "ja" / "translations")
+    monkeypatch.setattr(ja_edition, "JA_DIR", tmp_path / "ja")
+    assert ja_edition.problems(tmp_path / english.name) == [(edited.id, "stale", edited.source)]
+    with pytest.raises(ja_edition.TranslationError, match=f"{edited.id} \\(stale\\)"):
+        ja_edition.build(tmp_path / english.name)
+
+
+def test_a_new_english_cell_without_translation_is_named(tmp_path, monkeypatch):
+    english = ENGLISH[0]
+    notebook = nbformat.read(english, as_version=4)
+    notebook.cells.insert(1, nbformat.v4.new_markdown_cell("A new paragraph.", id="new-cell"))
+    nbformat.write(notebook, tmp_path / english.name)
+    assert ("new-cell", "missing", "A new paragraph.") in ja_edition.problems(tmp_path / english.name)
+
+
+def test_the_badge_is_not_part_of_the_hash():
+    en = "# 01\n\n[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/me/fork/blob/dev/notebooks/01_load_data.ipynb)\n\nText."
+    assert ja_edition.source_hash(en) == ja_edition.source_hash(en.replace("me/fork/blob/dev", "x/y/blob/main"))
+    assert ja_edition.source_hash(en) != ja_edition.source_hash(en.replace("Text.", "Other text."))
+
+
+def test_japanese_chain_runs_under_papermill(tmp_path):
+    """The Japanese notebooks are the same code: one papermill run of the chain in the tiny configuration."""
+    import papermill
+
+    root = ja_edition.ROOT
+    parameters = yaml.safe_load((root / "tests" / "notebook_params_ci.yaml").read_text())
+    for key in ("data_dir", "model_checkpoint"):
+        parameters[key] = str(root / parameters[key])
+    parameters["artifacts_dir"] = str(tmp_path / "artifacts")
+    parameters["plots_dir"] = str(tmp_path / "plots")
+    for english in ENGLISH:
+        if english.stem > "05":  # 06 compares sweep folders: tested with the sweep
+            continue
+        source = ja_edition.JA_DIR / english.name
+        declared = papermill.inspect_notebook(str(source))
+        papermill.execute_notebook(
+            str(source), str(tmp_path / english.name), parameters={k: v for k, v in parameters.items() if k in declared},
+            cwd=str(source.parent), kernel_name="python3", progress_bar=False,
+        )
+    assert (tmp_path / "artifacts").is_dir()
+
+
+def test_translation_files_are_written_as_block_scalars_and_read_back_unchanged():
+    entries = {"01-x": {"en_sha256": "0" * 64, "ja": "## 見出し\n\n```\nPeter\tB-PER            -DOCSTART- O\n                         visited O\n```\n"}}
+    text = ja_edition.dump_translations(entries)
+    assert "ja: |" in text and "\\n" not in text
+    assert yaml.safe_load(text) == entries
