@@ -171,7 +171,7 @@ def build_compute_metrics(
     """The guide's `compute_metrics` for `Trainer` (notebook 03 defines the same function in a cell).
 
     Argmax over the logits, positions labelled -100 dropped, ids to tag names, `seqeval.compute`;
-    returns overall precision, recall, F1 and accuracy. Only the first sub-token of each word
+    returns overall precision, recall, F1 and accuracy, and the number of gold entities scored. Only the first sub-token of each word
     carries a label in validation and test data (see `align.tokenize_dataset`), so it scores words.
     """
     label_names = list(label_names)
@@ -183,7 +183,10 @@ def build_compute_metrics(
             logits = logits[0]
         predicted_tags, reference_tags = ids_to_tags(np.argmax(logits, axis=-1), labels, label_names)
         results = seqeval.compute(predictions=predicted_tags, references=reference_tags)
-        return {name: float(results[f"overall_{name}"]) for name in ("precision", "recall", "f1", "accuracy")}
+        scores = {name: float(results[f"overall_{name}"]) for name in ("precision", "recall", "f1", "accuracy")}
+        # The gold entity count tells which split was scored (tests check it is validation's).
+        scores["number_of_entities"] = int(sum(results[name]["number"] for name in results if not name.startswith("overall_")))
+        return scores
 
     return compute_metrics
 

@@ -65,12 +65,12 @@ def test_test_scores_are_real_and_match_the_saved_metrics(run_dir):
 
 
 def test_training_was_scored_on_the_validation_split(run_dir):
-    # eval_number_of_entities is the gold count of the split scored: validation holds 7 entities
-    # (train 67, test 10); scoring train or test during training would show here.
+    # Notebook 03's compute_metrics returns the guide's four scores only, so the split scored shows in the
+    # number of sentences evaluated (samples per second x seconds): validation holds 5 (train 38, test 6).
     history = json.loads((run_dir / "artifacts" / "log_history.json").read_text())
     evaluated = [entry for entry in history if "eval_f1" in entry]
     assert len(evaluated) == 15  # one per epoch of the CI configuration
-    assert {entry["eval_number_of_entities"] for entry in evaluated} == {7}
+    assert {round(entry["eval_samples_per_second"] * entry["eval_runtime"]) for entry in evaluated} == {5}
     assert max(entry["eval_f1"] for entry in evaluated) >= 0.5
 
 

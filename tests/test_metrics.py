@@ -115,4 +115,5 @@ def test_trainer_hook_scores_only_labelled_positions():
     assert metrics["f1"] == pytest.approx(4 / 9)
     assert metrics["accuracy"] == pytest.approx(4 / 7)
     # The epoch table shows the overall scores only, as the guide's compute_metrics returns them (per type: 04).
-    assert set(metrics) == {"precision", "recall", "f1", "accuracy"}
+    assert set(metrics) == {"precision", "recall", "f1", "accuracy", "number_of_entities"}
+    assert metrics["number_of_entities"] == 3
