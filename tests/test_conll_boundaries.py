@@ -52,7 +52,7 @@ def test_tag_with_trailing_space_is_checked_against_the_label_set(write_conll):
 def test_crlf_line_numbers_in_errors_are_the_editor_line_numbers(write_conll):
     from ner_helpers.errors import ConllFormatError
 
-    with pytest.raises(ConllFormatError, match=r"line 4: expected 'token<TAB>tag'"):
+    with pytest.raises(ConllFormatError, match=r"line 4: expected 2 tab-separated columns"):
         read_conll(write_conll("a\tO\r\n\r\nb\tO\r\nc O\r\n"))
 
 

@@ -259,7 +259,7 @@ def test_build_trainer_wires_splits_collator_metrics_and_callbacks(tiny_model, t
         label_ids = np.array([[9, 10, 0]])
 
     metrics = trainer.compute_metrics(Prediction)
-    assert metrics["f1"] == 1.0 and metrics["person_support"] == 1
+    assert metrics["f1"] == 1.0 and metrics["number_of_entities"] == 1
 
 
 def test_save_log_history_writes_json_that_reads_back(tmp_path):
