@@ -52,9 +52,10 @@ def cpu_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> tuple[str, set[st
         text = Path(cpuinfo).read_text()
     except OSError:
         return "unknown (no /proc/cpuinfo)", set()
+    from ner_helpers.training import cpu_flags as feature_flags  # the parser cpu_bf16="auto" decides with
+
     name = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-    flags = re.search(r"^flags\s*:\s*(.+)$", text, re.MULTILINE)
-    return (name.group(1).strip() if name else "unknown"), set(flags.group(1).split() if flags else ())
+    return (name.group(1).strip() if name else "unknown"), feature_flags(str(cpuinfo)) or set()
 
 
 def instruction_set(flags: set[str]) -> dict[str, Any]:
