@@ -474,6 +474,27 @@ def long_sentences(dataset: datasets.DatasetDict, tokenizer, max_length: int | N
     return found
 
 
+def words_without_tokens(dataset: datasets.DatasetDict, tokenizer) -> dict[str, list[tuple[int, int, str]]]:
+    """For each split, the words the tokenizer turns into no token at all: (sentence, word index, word).
+
+    WNUT 17 has a few: a lone U+FE0F (the emoji variation selector) is a word of its own there, and the
+    tokenizer's normalizer removes it. Such a word gets no label in training and no prediction, so
+    anything that lines the Trainer's word-level tags up with the data set's words must skip it.
+    """
+    found = {}
+    for split, ds in dataset.items():
+        words = [list(tokens) for tokens in ds["tokens"]]
+        encoded = tokenizer(words, is_split_into_words=True, verbose=False) if words else None
+        found[split] = [
+            (i, w, word)
+            for i, tokens in enumerate(words)
+            for seen in [set(encoded.word_ids(i)) if encoded is not None else set()]
+            for w, word in enumerate(tokens)
+            if w not in seen
+        ]
+    return found
+
+
 def wnut17_files(data_dir: str | os.PathLike) -> dict[str, Path]:
     """The three WNUT 17 files in `data_dir`, checked to exist, by split."""
     folder = Path(data_dir).expanduser()

@@ -1,4 +1,4 @@
-"""Colab badges and install cells of every notebook, generated from one setting: `make colab-links`.
+"""Colab badges, install cells and source links of every notebook, generated from one setting: `make colab-links`.
 
 The setting is repo_tools/colab.toml (`repo`, `branch`); the pinned releases come from requirements.txt.
 `python -m repo_tools.colab_links --repo owner/name --branch main` writes the setting and rewrites every
@@ -27,6 +27,9 @@ COLAB_KEEPS = {"torch", "numpy", "pandas", "pyarrow", "matplotlib", "scikit-lear
 TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest", "mutmut"}
 
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\([^)]*\)")
+# A link to a helper's source, `[`name`](<where>ner_helpers/module.py#L12)`: on GitHub when the repository
+# has a public home (Colab opens it there), else relative to the notebook (JupyterLab and GitHub's viewer open it).
+SOURCE_LINK_RE = re.compile(r"\]\((?:https://github\.com/[^/)\s]+/[^/)\s]+/blob/[^/)\s]+/|(?:\.\./)+)(ner_helpers/\w+\.py(?:#L\d+)?)\)")
 REPO_LINE_RE = re.compile(r'^REPO, BRANCH = .*$', re.MULTILINE)
 PINS_LINE_RE = re.compile(r'^    %pip install -q (?!--no-deps)(?!"ner_helpers).*$', re.MULTILINE)
 
@@ -102,6 +105,18 @@ def badge(notebook: Path, repo: str, branch: str, root: Path = ROOT) -> str:
     return f"[![Open In Colab]({BADGE_SVG})]({target})"
 
 
+def source_link(notebook: Path, target: str, repo: str, branch: str, root: Path = ROOT) -> str:
+    """Where a link to `target` (ner_helpers/module.py#L12) points from this notebook under the setting."""
+    if repo == PLACEHOLDER:
+        return os.path.relpath(root / target.split("#")[0], root / source_path(notebook, root).parent) + (
+            "#" + target.split("#")[1] if "#" in target else "")
+    return f"https://github.com/{repo}/blob/{branch}/{target}"
+
+
+def rewrite_source_links(source: str, notebook: Path, repo: str, branch: str, root: Path = ROOT) -> str:
+    return SOURCE_LINK_RE.sub(lambda m: f"]({source_link(notebook, m.group(1), repo, branch, root)})", source)
+
+
 def install_cell(repo: str, branch: str, pins: list[str]) -> str:
     return INSTALL_TEMPLATE.format(repo_line=f'"{repo}", "{branch}"', pins=" ".join(pins))
 
@@ -125,7 +140,7 @@ def notebooks(root: Path = ROOT) -> list[Path]:
 
 
 def disagreements(root: Path = ROOT, config: Path = CONFIG) -> list[str]:
-    """One line per notebook whose badge or install cell differs from the setting (empty: all agree)."""
+    """One line per notebook whose badge, install cell or source links differ from the setting (empty: all agree)."""
     repo, branch = read_setting(config)
     pins = colab_pins(root / "requirements.txt")
     problems = []
@@ -138,11 +153,13 @@ def disagreements(root: Path = ROOT, config: Path = CONFIG) -> list[str]:
         installs = [c for c in cells if is_install_cell(c)]
         if len(installs) != 1 or rewrite_install(installs[0].source, repo, branch, pins) != installs[0].source:
             problems.append(f"{name}: install cell differs from the setting ({repo}@{branch}) or requirements.txt")
+        if any(rewrite_source_links(c.source, path, repo, branch, root) != c.source for c in cells if c.cell_type == "markdown"):
+            problems.append(f"{name}: a link to a helper's source differs from the setting ({repo}@{branch})")
     return problems
 
 
 def apply(root: Path = ROOT, config: Path = CONFIG) -> list[Path]:
-    """Rewrite every notebook's badge and install cell from the setting; returns the files changed."""
+    """Rewrite every notebook's badge, install cell and source links from the setting; returns the files changed."""
     repo, branch = read_setting(config)
     pins = colab_pins(root / "requirements.txt")
     changed = []
@@ -152,6 +169,7 @@ def apply(root: Path = ROOT, config: Path = CONFIG) -> list[Path]:
         for cell in notebook.cells:
             if cell.cell_type == "markdown":
                 cell.source = BADGE_RE.sub(lambda _: badge(path, repo, branch, root), cell.source)
+                cell.source = rewrite_source_links(cell.source, path, repo, branch, root)
             elif is_install_cell(cell):
                 cell.source = rewrite_install(cell.source, repo, branch, pins)
         if [c.source for c in notebook.cells] != before:
@@ -168,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check:
         problems = disagreements()
-        print("\n".join(problems) or "every badge and install cell agrees with repo_tools/colab.toml")
+        print("\n".join(problems) or "every badge, install cell and source link agrees with repo_tools/colab.toml")
         return 1 if problems else 0
     if args.repo or args.branch:
         repo, branch = read_setting()

@@ -46,8 +46,9 @@ def english_notebooks() -> list[Path]:
 
 
 def source_hash(text: str) -> str:
-    """SHA-256 of an English markdown cell, with the Colab badge left out (`make colab-links` rewrites it)."""
+    """SHA-256 of an English markdown cell, without the Colab badge and where source links point (`make colab-links` rewrites both)."""
     normalised = colab_links.BADGE_RE.sub("<badge>", text)
+    normalised = colab_links.SOURCE_LINK_RE.sub(lambda m: f"](<source>{m.group(1)})", normalised)
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
@@ -57,6 +58,7 @@ def localise_links(ja_text: str, ja_notebook: Path) -> str:
     # Links first, badge second: with the placeholder setting the badge is itself a relative link
     # (to README's Colab section), already computed from notebooks/ja/, so it must not climb again.
     text = RELATIVE_LINK.sub(lambda m: "](../" + m.group(1), ja_text)
+    text = colab_links.rewrite_source_links(text, ja_notebook, repo, branch)  # helper sources: as the setting says
     return colab_links.BADGE_RE.sub(lambda _: colab_links.badge(ja_notebook, repo, branch), text)
 
 

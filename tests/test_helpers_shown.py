@@ -33,7 +33,7 @@ NOT_THE_LESSON = {
     "plot_training_curves": "draws a chart",
     "plot_confusion_matrix": "draws a chart",
 }
-LINK = re.compile(r"\[`(\w+)`\]\(https://github\.com/[^)]*/ner_helpers/(\w+)\.py#L(\d+)\)")
+LINK = re.compile(r"\[`(\w+)`\]\((?:https://github\.com/[^)]*/|(?:\.\./)+)ner_helpers/(\w+)\.py#L(\d+)\)")
 
 
 def code_of(cell) -> str:

@@ -13,6 +13,7 @@ from ner_helpers.data import (
     load_data,
     load_hub_dataset,
     long_sentences,
+    words_without_tokens,
     read_conll,
 )
 from ner_helpers.errors import ConllFormatError, HubUnreachableError
@@ -241,6 +242,19 @@ def test_sentences_longer_than_the_model_are_counted(tiny_tokenizer):
     assert count == 1 and longest > 64  # the one long sentence of the sample
     assert found["validation"][0] == 0
     assert long_sentences(dataset, tiny_tokenizer, max_length=8)["validation"][0] == 6
+
+
+def test_words_that_become_no_token_are_listed_by_sentence_and_position(tiny_tokenizer):
+    # WNUT 17's wart: a lone U+FE0F (emoji variation selector) as a word; the normalizer removes it.
+    assert tiny_tokenizer(["\ufe0f"], is_split_into_words=True).word_ids() == [None, None]  # [CLS] [SEP] only
+    dataset = datasets.DatasetDict({
+        "train": datasets.Dataset.from_dict({"tokens": [["Paris", "\ufe0f", "rocks"], ["ok"]]}),
+        "test": datasets.Dataset.from_dict({"tokens": [["fine"], ["\ufe0f"], ["a", "b", "\ufe0f"]]}),
+    })
+    assert words_without_tokens(dataset, tiny_tokenizer) == {
+        "train": [(0, 1, "\ufe0f")],
+        "test": [(1, 0, "\ufe0f"), (2, 2, "\ufe0f")],
+    }
 
 
 def test_a_train_split_too_small_to_split_says_so(write_conll):

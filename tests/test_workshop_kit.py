@@ -180,6 +180,10 @@ def test_make_colab_links_rewrites_every_notebook_from_one_setting(tmp_path):
     assert "/blob/spring-2027/notebooks/03_train.ipynb)" in expected.cells[0].source
     install = next(cell for cell in ja.cells if colab_links.is_install_cell(cell))
     assert 'REPO, BRANCH = "someone/wnut17-fork", "spring-2027"' in install.source
+    # Links to a helper's source follow the setting too: on GitHub once the repository has a home.
+    lesson = "\n".join(c.source for c in nbformat.read(root / "notebooks" / "05_inference.ipynb", as_version=4).cells)
+    assert "](https://github.com/someone/wnut17-fork/blob/spring-2027/ner_helpers/highlight.py#L" in lesson
+    assert "](../ner_helpers/" not in lesson
     assert "wnut17-ner/wnut17-ner" not in install.source
 
     # A notebook edited by hand disagrees, and the check names it.
@@ -195,6 +199,11 @@ def test_make_colab_links_rewrites_every_notebook_from_one_setting(tmp_path):
     assert colab_links.disagreements(root, config) == []
     assert "](../../README.md#colab-links)" in nbformat.read(root / "notebooks" / "ja" / "01_load_data.ipynb", as_version=4).cells[0].source
     assert "](../README.md#colab-links)" in nbformat.read(root / "notebooks" / "01_load_data.ipynb", as_version=4).cells[0].source
+    # ... and source links point at the file beside the notebook, one folder further up from notebooks/ja/.
+    lesson = "\n".join(c.source for c in nbformat.read(root / "notebooks" / "05_inference.ipynb", as_version=4).cells)
+    assert "](../ner_helpers/highlight.py#L" in lesson and "github.com/someone" not in lesson
+    ja = "\n".join(c.source for c in nbformat.read(root / "notebooks" / "ja" / "01_load_data.ipynb", as_version=4).cells)
+    assert "](../../ner_helpers/data.py#L" in ja and "github.com/wnut17-ner" not in ja
 
 
 def test_a_malformed_repo_setting_is_refused_with_what_to_type(tmp_path):
