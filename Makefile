@@ -19,6 +19,8 @@ MAX_EVAL ?=
 PARAMS ?= $(if $(filter 1,$(OFFLINE)),params/offline-minilm.yaml,)
 RESUME ?=
 PUSH ?=
+# SOLUTIONS=0: leave the exercise solutions out of the run (03's train two more models).
+SOLUTIONS ?=
 QUICK ?=
 RUN_DIR ?= runs/$(shell date +%Y%m%d-%H%M%S)
 # `make test WNUT17_DIR=../shared/data/wnut17` runs the real-data tests too (they skip without it).
@@ -34,7 +36,8 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-
 	$(if $(DATASET),--dataset-name "$(DATASET)") $(if $(DATASET_CONFIG),--dataset-config "$(DATASET_CONFIG)") $(if $(MODEL),--model "$(MODEL)") \
 	$(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(LR),--learning-rate $(LR)) $(if $(BATCH),--batch-size $(BATCH)) \
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
-	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub)
+	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub) \
+	$(if $(filter 0,$(SOLUTIONS)),--no-solutions)
 
 .PHONY: setup run sweep test reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation
 

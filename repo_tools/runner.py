@@ -85,17 +85,25 @@ def resolve_paths(parameters: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
-def execute(name: str, run_dir: Path, parameters: dict[str, Any]) -> float:
-    """Run notebooks/<name>.ipynb into run_dir with the parameters it declares; the seconds it took."""
+def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: bool = True) -> float:
+    """Run notebooks/<name>.ipynb into run_dir with the parameters it declares; the seconds it took.
+
+    `solutions=False` leaves out the exercise solutions (cells tagged `solution`, as `make
+    student-notebooks` does): 03's train two more models, which a sweep or a quick run does not need.
+    """
+    import nbformat
     import papermill
+
+    from repo_tools.student_notebooks import student_copy
 
     source = NOTEBOOK_DIR / f"{name}.ipynb"
     declared = papermill.inspect_notebook(str(source))
     own = {k: v for k, v in parameters.items() if k in declared}
-    print(f"== {name} {own}", flush=True)
+    print(f"== {name} {own}" + ("" if solutions else " (without the solutions)"), flush=True)
+    notebook = str(source) if solutions else student_copy(nbformat.read(source, as_version=4))
     start = time.perf_counter()
     papermill.execute_notebook(
-        str(source), str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
+        notebook, str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
         kernel_name="python3", progress_bar=False,
     )
     return round(time.perf_counter() - start, 1)
@@ -165,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", action="store_true", help="continue training from the last checkpoint")
     parser.add_argument("--push-to-hub", action="store_true")
     parser.add_argument("--notebooks", nargs="+", default=NOTEBOOKS)
+    parser.add_argument("--no-solutions", dest="solutions", action="store_false",
+                        help="leave out the exercise solutions (cells tagged solution): faster")
     args = parser.parse_args(argv)
 
     run_dir = Path(args.run_dir).resolve()
@@ -178,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     artifacts_dir.mkdir(parents=True, exist_ok=True)
 
-    timings = {name: execute(name, run_dir, parameters) for name in args.notebooks}
+    timings = {name: execute(name, run_dir, parameters, args.solutions) for name in args.notebooks}
     report = write_report(run_dir, parameters, timings)
     if "test" in report:
         split = report["test"].get("split", "test")
