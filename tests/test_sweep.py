@@ -35,9 +35,10 @@ def counted(tmp_path_factory):
     executed: list[str] = []
     original = sweep.execute
 
-    def execute(name, run_dir, parameters):
+    def execute(name, run_dir, parameters, solutions=True):
+        assert solutions is False  # a sweep never runs the exercise solutions
         executed.append(name)
-        return original(name, run_dir, parameters)
+        return original(name, run_dir, parameters, solutions)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(sweep, "execute", execute)
