@@ -8,7 +8,7 @@ import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import datasets
 
@@ -467,8 +467,8 @@ def long_sentences(dataset: datasets.DatasetDict, tokenizer, max_length: int | N
     limit = max_length or tokenizer.model_max_length
     found = {}
     for split, ds in dataset.items():
-        words = [list(tokens) for tokens in ds["tokens"]]  # a Column in datasets 4+, the tokenizer wants lists
-        lengths = [len(ids) for ids in tokenizer(words, is_split_into_words=True, verbose=False)["input_ids"]] if words else []
+        _, encoded = _encode_words(ds, tokenizer)
+        lengths = [len(ids) for ids in encoded["input_ids"]] if encoded is not None else []
         over = [n for n in lengths if n > limit]
         found[split] = (len(over), max(lengths, default=0))
     return found
@@ -483,16 +483,18 @@ def words_without_tokens(dataset: datasets.DatasetDict, tokenizer) -> dict[str, 
     """
     found = {}
     for split, ds in dataset.items():
-        words = [list(tokens) for tokens in ds["tokens"]]
-        encoded = tokenizer(words, is_split_into_words=True, verbose=False) if words else None
-        found[split] = [
-            (i, w, word)
-            for i, tokens in enumerate(words)
-            for seen in [set(encoded.word_ids(i)) if encoded is not None else set()]
-            for w, word in enumerate(tokens)
-            if w not in seen
-        ]
+        words, encoded = _encode_words(ds, tokenizer)
+        found[split] = []
+        for i, tokens in enumerate(words):
+            seen = set(encoded.word_ids(i))
+            found[split] += [(i, w, word) for w, word in enumerate(tokens) if w not in seen]
     return found
+
+
+def _encode_words(ds: datasets.Dataset, tokenizer) -> tuple[list[list[str]], Any]:
+    """A split's sentences as lists of words, and their encoding (None for an empty split)."""
+    words = [list(tokens) for tokens in ds["tokens"]]  # a Column in datasets 4+, the tokenizer wants lists
+    return words, tokenizer(words, is_split_into_words=True, verbose=False) if words else None
 
 
 def wnut17_files(data_dir: str | os.PathLike) -> dict[str, Path]:

@@ -108,8 +108,8 @@ def badge(notebook: Path, repo: str, branch: str, root: Path = ROOT) -> str:
 def source_link(notebook: Path, target: str, repo: str, branch: str, root: Path = ROOT) -> str:
     """Where a link to `target` (ner_helpers/module.py#L12) points from this notebook under the setting."""
     if repo == PLACEHOLDER:
-        return os.path.relpath(root / target.split("#")[0], root / source_path(notebook, root).parent) + (
-            "#" + target.split("#")[1] if "#" in target else "")
+        file, hash_sign, line = target.partition("#")
+        return os.path.relpath(root / file, root / source_path(notebook, root).parent) + hash_sign + line
     return f"https://github.com/{repo}/blob/{branch}/{target}"
 
 
