@@ -5,7 +5,15 @@ from html.parser import HTMLParser
 
 import pytest
 
-from ner_helpers.highlight import display_entities, highlight_entities
+from ner_helpers.highlight import (
+    EXTRA_COLORS,
+    LABEL_STYLE,
+    MARK_STYLE,
+    WNUT17_COLORS,
+    display_entities,
+    entity_colors,
+    highlight_entities,
+)
 
 TEXT = "Taylor Swift met Ed Sheeran at Wembley Stadium"
 
@@ -204,3 +212,61 @@ def test_title_without_score_is_the_type_alone():
     tags = Tags()
     tags.feed(highlight_entities(text, [{"type": "person", "start": 0, "end": 3}]))
     assert [attrs["title"] for tag, attrs in tags.tags if tag == "mark"] == ["person"]
+
+
+def test_types_past_the_palette_get_distinct_light_golden_angle_colours():
+    types = [f"T{n:02d}" for n in range(40)]  # 40 types outside WNUT 17: the 8 palette colours, then 32 more
+    colours = entity_colors(types)
+    assert [colours[t] for t in types[:8]] == list(EXTRA_COLORS)
+    # The 9th type gets the first generated colour: hue 0.1, lightness 0.8, saturation 0.75, so
+    # m2 = 0.8 + 0.75 - 0.8 * 0.75 = 0.95 and m1 = 2 * 0.8 - 0.95 = 0.65; red (hue + 1/3, in the flat part) = m2
+    # -> 242 = f2; green (hue 0.1 < 1/6) = 0.65 + 0.3 * 6 * 0.1 = 0.83 -> 212 = d4; blue (hue - 1/3 wraps to
+    # 0.767, past 2/3) = m1 -> 166 = a6.
+    assert colours["T08"] == "#f2d4a6"
+    generated = [colours[t] for t in types[8:]]
+    assert len(set(generated)) == 32 and not set(generated) & (set(EXTRA_COLORS) | set(WNUT17_COLORS.values()))
+    # Light enough for dark text: every channel between m1 (166) and m2 (242).
+    channels = [int(c[i : i + 2], 16) for c in generated for i in (1, 3, 5)]
+    assert min(channels) == 166 and max(channels) == 242
+
+
+def test_a_given_colour_is_not_handed_out_again():
+    # C takes the palette's 2nd colour and D its 3rd; A gets the 1st, and B skips both taken ones to the 4th.
+    colours = entity_colors(["A", "B", "C", "D"], colors={"C": EXTRA_COLORS[1], "D": EXTRA_COLORS[2]})
+    assert colours == {"A": EXTRA_COLORS[0], "B": EXTRA_COLORS[3], "C": EXTRA_COLORS[1], "D": EXTRA_COLORS[2]}
+
+
+def test_an_empty_entity_is_an_error():
+    with pytest.raises(ValueError, match="offsets"):
+        highlight_entities(TEXT, [{"start": 3, "end": 3, "entity_group": "person", "word": ""}])
+
+
+def test_display_entities_uses_the_given_colours(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    display_entities(TEXT, ENTITIES, colors={"person": "tomato"})
+    assert shown[0].data == highlight_entities(TEXT, ENTITIES, colors={"person": "tomato"})
+    assert "tomato" in shown[0].data
+
+
+def test_whole_markup_of_a_small_text_with_a_two_type_legend():
+    markup = highlight_entities("Ann & Bo", [{"type": "person", "start": 0, "end": 3}], colors={"person": "red", "group": "blue"})
+    mark = (f'<mark class="ner-entity" style="background:red; {MARK_STYLE}" title="person">Ann'
+            f'<span class="ner-label" style="{LABEL_STYLE}">person</span></mark>')
+    legend = (f'<span class="ner-legend-item" style="background:blue; {MARK_STYLE}">group</span>'
+              f'<span class="ner-legend-item" style="background:red; {MARK_STYLE}">person</span>')  # sorted, nothing between
+    assert markup == (
+        '<div class="ner-highlight" style="font-family:sans-serif; line-height:2">'
+        f'<div style="white-space:pre-wrap">{mark} &amp; Bo</div>'
+        f'<div class="ner-legend" style="font-size:0.85em; margin-top:0.3em">Types: {legend}</div></div>'
+    )
+
+
+def test_whole_markup_of_a_text_without_entities():
+    assert highlight_entities("nothing <here>", []) == (
+        '<div class="ner-highlight" style="font-family:sans-serif; line-height:2">'
+        '<div style="white-space:pre-wrap">nothing &lt;here&gt;</div>'
+        '<div class="ner-legend" style="font-size:0.85em; margin-top:0.3em">Types:  <em>no entities found</em></div></div>'
+    )

@@ -47,6 +47,17 @@ def test_per_type_report_by_hand_with_only_spurious_and_only_missed_types():
     assert all(type(v) is float for scores in per_type.values() for k, v in scores.items() if k != "support")
 
 
+def test_types_with_no_prediction_or_no_gold_score_zero_without_a_warning():
+    # creative-work has no gold entity and corporation no prediction: their precision or recall divides by 0.
+    # seqeval would warn (UndefinedMetricWarning) for each; the scores say 0, and learners get no warning.
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        per_type = compute_entity_metrics(PREDICTIONS, REFERENCES)["per_type"]
+    assert per_type["creative-work"]["recall"] == 0.0 and per_type["corporation"]["precision"] == 0.0
+
+
 def test_scores_equal_seqeval_report():
     metrics = compute_entity_metrics(PREDICTIONS, REFERENCES)
     report = classification_report(REFERENCES, PREDICTIONS, output_dict=True, zero_division=0)
@@ -117,3 +128,24 @@ def test_trainer_hook_scores_only_labelled_positions():
     # The epoch table shows the overall scores only, as the guide's compute_metrics returns them (per type: 04).
     assert set(metrics) == {"precision", "recall", "f1", "accuracy", "number_of_entities"}
     assert metrics["number_of_entities"] == 3
+
+
+def test_trainer_hook_uses_the_metric_it_is_given():
+    class CountingMetric:
+        """A stand-in for an evaluate module: records what it is asked to score."""
+
+        def __init__(self):
+            self.calls = []
+
+        def compute(self, predictions, references):
+            self.calls.append((predictions, references))
+            return {"overall_precision": 0.25, "overall_recall": 0.5, "overall_f1": 0.75, "overall_accuracy": 1.0,
+                    "person": {"number": 3}}
+
+    metric = CountingMetric()
+    logits = np.array([[[0.0, 9.0, 0.0], [9.0, 0.0, 0.0]]])  # argmax: B-person, O
+    labels = np.array([[1, IGNORE_INDEX]])
+    hook = build_compute_metrics(["O", "B-person", "I-person"], seqeval=metric)
+    scores = hook(type("EvalPrediction", (), {"predictions": logits, "label_ids": labels})())
+    assert metric.calls == [([["B-person"]], [["B-person"]])]
+    assert scores == {"precision": 0.25, "recall": 0.5, "f1": 0.75, "accuracy": 1.0, "number_of_entities": 3}

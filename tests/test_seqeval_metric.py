@@ -72,7 +72,20 @@ def test_hub_failure_falls_back_with_a_note(monkeypatch, capsys):
     monkeypatch.setattr(metrics.evaluate, "load", unreachable)
     assert isinstance(load_seqeval(), Seqeval)
     note = capsys.readouterr().out
-    assert "ConnectionError" in note and "ner_helpers.metrics.Seqeval" in note
+    assert note == (
+        'evaluate.load("seqeval") could not fetch the metric from the Hub (ConnectionError); '
+        "using the same metric shipped in ner_helpers.metrics.Seqeval.\n"
+    )
+
+
+def test_the_local_copy_writes_no_cache_files(tmp_path, monkeypatch):
+    # evaluate keeps a metric's predictions in an Arrow file under its cache unless kept in memory; a read-only
+    # or full disk (a classroom's shared machine) must not break scoring.
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setattr(evaluate.config, "HF_METRICS_CACHE", tmp_path / "metrics")
+    metric = load_seqeval(hub=False)
+    assert metric.compute(predictions=PREDICTIONS, references=REFERENCES)["overall_f1"] > 0
+    assert not any(path.is_file() for path in tmp_path.rglob("*"))
 
 
 def test_hub_false_skips_the_hub(monkeypatch):
@@ -187,3 +200,40 @@ def test_evaluator_runs_with_transformers_5_and_scores_first_sub_tokens(sample_d
     expected = seqeval.compute(predictions=predictions, references=references)
     assert (result["overall_precision"], result["overall_recall"]) == pytest.approx((expected["overall_precision"], expected["overall_recall"]))
     assert result["overall_f1"] == pytest.approx(seqeval.compute(predictions=predictions, references=references)["overall_f1"])
+
+
+# seqeval's options, passed through as evaluate's seqeval does: each case is scored differently with the option
+# than without it, and the local metric must give seqeval's own numbers with it.
+STRICT_REFERENCES = [["B-person", "I-person", "O", "B-group"], ["O", "B-location", "I-location", "O"]]
+STRICT_PREDICTIONS = [["I-person", "I-person", "O", "B-group"], ["O", "B-location", "I-location", "I-location"]]
+OPTION_CASES = {
+    # strict IOB2: an entity must start with B-, so "I-person I-person" is no entity and recall drops.
+    "strict IOB2": (STRICT_PREDICTIONS, STRICT_REFERENCES, {"mode": "strict", "scheme": "IOB2"}),
+    # the B/I mark after the type ("person-B"): read as prefixes, these would be no entities at all.
+    "suffix": ([[t.split("-", 1)[1] + "-" + t[0] if t != "O" else t for t in s] for s in PREDICTIONS],
+               [[t.split("-", 1)[1] + "-" + t[0] if t != "O" else t for t in s] for s in REFERENCES], {"suffix": True}),
+    # group is never predicted: its precision divides by 0 and is 1 instead of 0 with zero_division=1.
+    "zero_division": (PREDICTIONS, REFERENCES, {"zero_division": 1}),
+}
+
+
+@pytest.mark.parametrize("case", OPTION_CASES)
+def test_seqeval_options_are_passed_through(case):
+    predictions, references, options = OPTION_CASES[case]
+    direct_options = dict(options)
+    if "scheme" in direct_options:
+        import seqeval.scheme
+
+        direct_options["scheme"] = getattr(seqeval.scheme, direct_options["scheme"])
+    expected = classification_report(references, predictions, output_dict=True, **direct_options)
+    default = classification_report(references, predictions, output_dict=True)
+    assert expected != default, "the option must change the scores for this case"
+    result = load_seqeval(hub=False).compute(predictions=predictions, references=references, **options)
+    assert result["overall_precision"] == pytest.approx(expected["micro avg"]["precision"])
+    assert result["overall_recall"] == pytest.approx(expected["micro avg"]["recall"])
+    assert result["overall_f1"] == pytest.approx(expected["micro avg"]["f1-score"])
+    for entity_type, scores in expected.items():
+        if not entity_type.endswith(" avg"):
+            assert result[entity_type]["number"] == scores["support"]
+            assert result[entity_type]["precision"] == pytest.approx(scores["precision"])
+            assert result[entity_type]["f1"] == pytest.approx(scores["f1-score"])
