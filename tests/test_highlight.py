@@ -223,6 +223,9 @@ def test_types_past_the_palette_get_distinct_light_golden_angle_colours():
     # -> 242 = f2; green (hue 0.1 < 1/6) = 0.65 + 0.3 * 6 * 0.1 = 0.83 -> 212 = d4; blue (hue - 1/3 wraps to
     # 0.767, past 2/3) = m1 -> 166 = a6.
     assert colours["T08"] == "#f2d4a6"
+    # The 10th: hue 0.1 + 0.618 = 0.718; red (0.718 + 1/3 wraps to 0.051 < 1/6) = 0.65 + 0.3 * 6 * 0.051 = 0.742
+    # -> 189 = bd; green (0.718, past 2/3) = m1 -> a6; blue (0.718 - 1/3 = 0.385, in the flat part) = m2 -> f2.
+    assert colours["T09"] == "#bda6f2"
     generated = [colours[t] for t in types[8:]]
     assert len(set(generated)) == 32 and not set(generated) & (set(EXTRA_COLORS) | set(WNUT17_COLORS.values()))
     # Light enough for dark text: every channel between m1 (166) and m2 (242).
@@ -234,6 +237,11 @@ def test_a_given_colour_is_not_handed_out_again():
     # C takes the palette's 2nd colour and D its 3rd; A gets the 1st, and B skips both taken ones to the 4th.
     colours = entity_colors(["A", "B", "C", "D"], colors={"C": EXTRA_COLORS[1], "D": EXTRA_COLORS[2]})
     assert colours == {"A": EXTRA_COLORS[0], "B": EXTRA_COLORS[3], "C": EXTRA_COLORS[1], "D": EXTRA_COLORS[2]}
+
+
+def test_one_given_colour_is_skipped_once():
+    colours = entity_colors(["A", "B", "C"], colors={"C": EXTRA_COLORS[1]})
+    assert colours == {"A": EXTRA_COLORS[0], "B": EXTRA_COLORS[2], "C": EXTRA_COLORS[1]}
 
 
 def test_an_empty_entity_is_an_error():
