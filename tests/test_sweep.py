@@ -47,18 +47,17 @@ def counted(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def first_sweep(tmp_path_factory, sample_dir, tiny_model_dir, counted):
+    """Three learning rates; the impossible one in the middle, so the sweep must go on after it fails."""
     folder = tmp_path_factory.mktemp("sweep")
-    grid = write_grid(folder / "grid.yaml", sample_dir, tiny_model_dir, [0.005, 0.01])
+    grid = write_grid(folder / "grid.yaml", sample_dir, tiny_model_dir, [0.005, -1.0, 0.01])
     code = sweep.main(["--grid", str(grid), "--run-dir", str(folder / "run")])
     return folder, grid, code, list(counted)
 
 
 def test_two_configurations_give_two_ok_rows_with_scores(first_sweep):
-    folder, _, code, executed = first_sweep
-    assert code == 0
-    table = rows(folder / "run")
+    folder, _, _, _ = first_sweep
+    table = [row for row in rows(folder / "run") if row["status"] == "ok"]
     assert [row["learning_rate"] for row in table] == ["0.005", "0.01"]
-    assert [row["status"] for row in table] == ["ok", "ok"]
     for row in table:
         assert 0.0 <= float(row["validation_f1"]) <= 1.0 and 0.0 <= float(row["test_f1"]) <= 1.0
         assert float(row["train_seconds"]) > 0
@@ -73,45 +72,38 @@ def test_two_configurations_give_two_ok_rows_with_scores(first_sweep):
 def test_loading_and_tokenizing_run_once_for_a_grid_over_training(first_sweep):
     _, _, _, executed = first_sweep
     assert executed.count("01_load_data") == executed.count("02_preprocess") == 1
-    assert executed.count("03_train") == executed.count("05_inference") == 2
+    assert executed.count("03_train") == 3  # the failing configuration stops in 03
+    assert executed.count("04_evaluate") == executed.count("05_inference") == 2
 
 
-def test_a_second_run_of_the_same_command_retrains_nothing(first_sweep, counted, capsys):
+def test_a_failing_configuration_is_recorded_and_the_others_finish(first_sweep, capsys):
+    folder, _, code, executed = first_sweep
+    assert code == 1
+    table = rows(folder / "run")
+    assert [row["learning_rate"] for row in table] == ["0.005", "-1.0", "0.01"]
+    assert [row["status"] for row in table] == ["ok", "failed", "ok"]
+    assert "learning rate" in table[1]["error"].lower() and "\n" not in table[1]["error"]
+    assert table[2]["test_f1"] != ""  # the configuration after the failure ran to the end
+    # The notebooks of the last configuration ran after the failed 03.
+    assert executed[-3:] == ["03_train", "04_evaluate", "05_inference"]
+
+
+def test_a_second_run_retries_the_failure_and_retrains_nothing(first_sweep, counted, capsys):
     folder, grid, _, _ = first_sweep
     models = sorted((folder / "run").glob("configs/*/artifacts/model/*.safetensors"))
     mtimes = [path.stat().st_mtime_ns for path in models]
     before = len(counted)
-    assert sweep.main(["--grid", str(grid), "--run-dir", str(folder / "run")]) == 0
-    assert len(counted) == before  # no notebook executed
+    assert sweep.main(["--grid", str(grid), "--run-dir", str(folder / "run")]) == 1
+    assert counted[before:] == ["03_train"]  # only the failed configuration is tried again
     assert len(models) == 2 and [path.stat().st_mtime_ns for path in models] == mtimes
-    assert "2 already finished, 0 to run" in capsys.readouterr().out
-    assert [row["status"] for row in rows(folder / "run")] == ["ok", "ok"]
+    out, err = capsys.readouterr()
+    assert "2 already finished, 1 to run" in out
+    assert "configs/learning_rate=-1.0" in err and "run the same command again" in err
+    assert [row["status"] for row in rows(folder / "run")] == ["ok", "failed", "ok"]
 
 
-@pytest.fixture(scope="module")
-def failing_sweep(first_sweep, sample_dir, tiny_model_dir, counted):
-    """A grid with an impossible learning rate first, in the same folder (01 and 02 are reused)."""
+def test_notebook_06_runs_on_the_sweep_folder(first_sweep, tmp_path):
     folder, _, _, _ = first_sweep
-    grid = write_grid(folder / "failing.yaml", sample_dir, tiny_model_dir, [-1.0, 0.02])
-    before = len(counted)
-    code = sweep.main(["--grid", str(grid), "--run-dir", str(folder / "run")])
-    return folder, code, counted[before:]
-
-
-def test_a_failing_configuration_is_recorded_and_the_other_finishes(failing_sweep, capsys):
-    folder, code, executed = failing_sweep
-    assert code == 1
-    table = {row["learning_rate"]: row for row in rows(folder / "run")}
-    assert table["-1.0"]["status"] == "failed"
-    assert "learning rate" in table["-1.0"]["error"].lower() and "\n" not in table["-1.0"]["error"]
-    assert table["0.02"]["status"] == "ok" and float(table["0.02"]["test_f1"]) >= 0
-    # The first grid's rows stay, and the shared steps were not run again.
-    assert table["0.005"]["status"] == table["0.01"]["status"] == "ok"
-    assert "01_load_data" not in executed and executed.count("05_inference") == 1
-
-
-def test_notebook_06_runs_on_the_sweep_folder(failing_sweep, tmp_path):
-    folder, _, _ = failing_sweep
     output = tmp_path / "06.ipynb"
     papermill.execute_notebook(
         str(ROOT / "notebooks" / "06_compare_runs.ipynb"), str(output),
@@ -120,7 +112,7 @@ def test_notebook_06_runs_on_the_sweep_folder(failing_sweep, tmp_path):
     text = "\n".join(
         "".join(out.get("text", "")) for cell in nbformat.read(output, as_version=4).cells for out in cell.get("outputs", [])
     )
-    assert "4 configurations, 3 finished" in text and "failed: configs/learning_rate=-1.0" in text
+    assert "3 configurations, 2 finished" in text and "failed: configs/learning_rate=-1.0" in text
     chosen = max((r for r in rows(folder / "run") if r["status"] == "ok"), key=lambda r: float(r["validation_f1"]))
     assert f"chosen on validation: learning_rate={float(chosen['learning_rate'])}" in text
     assert text.count("test entity F1") == 1
