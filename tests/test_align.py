@@ -96,12 +96,56 @@ def test_works_with_dataset_map(sample_dir, tiny_tokenizer):
     assert {"input_ids", "attention_mask", "labels"} <= set(tokenized["train"].column_names)
 
 
-def test_slow_tokenizer_gets_a_clear_error():
-    class SlowTokenizer:
-        is_fast = False
+def test_a_b_label_without_an_i_form_continues_as_itself():
+    # B-PER has no I-PER in this list, so a later piece of a B-PER word keeps B-PER (id 1).
+    assert continuation_label_ids(["O", "B-PER", "B-LOC", "I-LOC"]) == [0, 1, 3, 3]
 
-    with pytest.raises(TypeError, match="slow tokenizer.*word_ids"):
+
+def test_label_all_tokens_without_a_continuation_map_repeats_the_word_label():
+    labels = align_labels_with_word_ids([None, 0, 0, 1, None], [L["B-person"], L["O"]], label_all_tokens=True)
+    assert labels == [X, L["B-person"], L["B-person"], L["O"], X]
+
+
+def test_later_pieces_are_ignored_unless_asked(tiny_tokenizer):
+    # "playstation" is cut into several pieces by the tiny model's vocabulary; by default only the first is labelled.
+    batch = {"tokens": [["playstation", "rocks"]], "ner_tags": [[L["B-product"], L["O"]]]}
+    word_ids = tiny_tokenizer(batch["tokens"], is_split_into_words=True).word_ids(0)
+    assert word_ids.count(0) > 1
+    labels = tokenize_and_align_labels(batch, tiny_tokenizer)["labels"][0]
+    assert labels == [X if w is None or i > word_ids.index(w) else batch["ner_tags"][0][w]
+                      for i, w in enumerate(word_ids)]
+    assert labels.count(L["B-product"]) == labels.count(L["O"]) == 1
+
+
+def test_tokenize_dataset_keeps_only_the_model_inputs_and_labels_and_ignores_later_pieces(sample_dir, tiny_tokenizer):
+    from ner_helpers.align import tokenize_dataset
+    from ner_helpers.data import load_wnut17
+
+    dataset = load_wnut17(sample_dir)
+    tokenized = tokenize_dataset(dataset, tiny_tokenizer)
+    assert set(tokenized) == set(dataset)
+    for split in tokenized:
+        assert "tokens" not in tokenized[split].column_names and "ner_tags" not in tokenized[split].column_names
+        assert {"input_ids", "attention_mask", "labels"} <= set(tokenized[split].column_names)
+    # Default: one label per word in every split, so the labelled positions count the words (as far as the model reads).
+    train = tokenized["train"]
+    for row, words in zip(train, dataset["train"]["tokens"]):
+        word_ids = [w for w in tiny_tokenizer(words, is_split_into_words=True, truncation=True).word_ids()]
+        assert sum(label != X for label in row["labels"]) == len({w for w in word_ids if w is not None})
+
+
+@pytest.mark.parametrize("has_attribute", [True, False])
+def test_slow_tokenizer_gets_a_clear_error(has_attribute):
+    class SlowTokenizer:
+        pass
+
+    if has_attribute:
+        SlowTokenizer.is_fast = False
+    message = ("SlowTokenizer is a slow tokenizer without word_ids(), which label alignment needs. "
+               "Load a fast one: AutoTokenizer.from_pretrained(checkpoint, use_fast=True).")
+    with pytest.raises(TypeError) as error:
         tokenize_and_align_labels({"tokens": [["a"]], "ner_tags": [[0]]}, SlowTokenizer())
+    assert str(error.value) == message
 
 
 def _byte_level_tokenizer(add_prefix_space: bool):
@@ -120,8 +164,13 @@ def _byte_level_tokenizer(add_prefix_space: bool):
 
 def test_roberta_style_tokenizer_without_prefix_space_gets_a_clear_error():
     tokenizer = _byte_level_tokenizer(add_prefix_space=False)
-    with pytest.raises(ValueError, match="add_prefix_space=True"):
+    with pytest.raises(ValueError) as error:
         tokenize_and_align_labels({"tokens": [["Empire"]], "ner_tags": [[7]]}, tokenizer)
+    assert str(error.value) == (
+        "RobertaTokenizer splits words by leading spaces and needs add_prefix_space=True for pre-split words. "
+        "Load it with ner_helpers.models.load_tokenizer(checkpoint), or "
+        "AutoTokenizer.from_pretrained(checkpoint, add_prefix_space=True)."
+    )
 
 
 def test_roberta_style_tokenizer_with_prefix_space_aligns():
