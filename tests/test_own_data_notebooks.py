@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from repo_tools.runner import NOTEBOOKS, main, preflight, read_data_files
+from repo_tools.runner import NOTEBOOKS, main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "sample_conll2003"
@@ -82,22 +82,3 @@ def test_notebook_05_highlights_with_a_legend_of_the_data_types(run_dir):
     assert html.count('class="ner-legend"') == 3  # one per text, entities found or not
     for entity_type in ("LOC", "ORG", "PER"):
         assert f">{entity_type}</span>" in html
-
-
-def test_data_files_yaml_paths_are_read_from_its_folder(tmp_path):
-    (tmp_path / "d").mkdir()
-    (tmp_path / "d" / "files.yaml").write_text("train: train.txt\ntest: ../test.txt\n")
-    assert read_data_files(tmp_path / "d" / "files.yaml") == {
-        "train": str(tmp_path / "d" / "train.txt"), "test": str(tmp_path / "test.txt")
-    }
-    with pytest.raises(SystemExit, match="must map split names to files"):
-        (tmp_path / "bad.yaml").write_text("- train.txt\n")
-        read_data_files(tmp_path / "bad.yaml")
-    with pytest.raises(SystemExit, match="no such file"):
-        read_data_files(tmp_path / "none.yaml")
-
-
-def test_own_files_need_no_hub_for_the_data(tiny_model_dir):
-    assert preflight(None, str(tiny_model_dir), data_files={"train": "x"}) is None
-    # conftest sets HF_HUB_OFFLINE=1, so the Hub counts as unreachable.
-    assert "the data set 'someone/ner'" in preflight(None, str(tiny_model_dir), dataset_name="someone/ner")
