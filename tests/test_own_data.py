@@ -296,3 +296,36 @@ def test_plot_titles_name_the_split_scored():
     assert plot_per_type_scores(table, split="validation").axes[0].get_title().endswith("validation split")
     matrix = pd.DataFrame([[1, 0], [0, 0]], index=["PER", "no entity"], columns=["PER", "no entity"])
     assert plot_confusion_matrix(matrix, split="test").axes[0].get_title().endswith("test split")
+
+
+def test_long_sentences_counts_only_those_over_the_limit_and_reads_an_empty_split(tiny_tokenizer, capfd):
+    from transformers import AutoTokenizer
+
+    dataset = datasets.DatasetDict({
+        "train": datasets.Dataset.from_dict({"tokens": [["a", "b", "c"], ["a"]]}),  # 5 and 3 tokens with [CLS]/[SEP]
+        "validation": datasets.Dataset.from_dict({"tokens": [[]]}).select([]),  # no sentence at all
+    })
+    assert long_sentences(dataset, tiny_tokenizer, max_length=5) == {"train": (0, 5), "validation": (0, 0)}
+    assert long_sentences(dataset, tiny_tokenizer, max_length=4) == {"train": (1, 5), "validation": (0, 0)}
+    # A fresh tokenizer warns once per instance about a sentence over model_max_length; the count must not.
+    fresh = AutoTokenizer.from_pretrained(tiny_tokenizer.name_or_path)
+    capfd.readouterr()
+    long = datasets.DatasetDict({"train": datasets.Dataset.from_dict({"tokens": [["a"] * 100]})})
+    assert long_sentences(long, fresh) == {"train": (1, 102)}
+    assert "Token indices sequence length" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("splits, expected", [
+    (("train", "validation", "test"), "test"), (("train", "validation"), "validation"), (("test",), "test"),
+])
+def test_notebook_04_scores_test_when_there_is_one(splits, expected):
+    from ner_helpers.data import evaluation_split
+
+    assert evaluation_split({split: None for split in splits}) == expected
+
+
+def test_line_numbers_show_the_first_five_and_mark_more():
+    from ner_helpers.data import _line_numbers
+
+    assert _line_numbers([3, 9, 12, 20, 31]) == "3, 9, 12, 20, 31"
+    assert _line_numbers([3, 9, 12, 20, 31, 40]) == "3, 9, 12, 20, 31 ..."

@@ -93,3 +93,11 @@ def test_cpu_flags_reads_x86_and_arm_cpuinfo(tmp_path):
     assert training.cpu_flags(str(x86)) == {"fpu", "avx2", "avx512f", "avx512_bf16"}
     assert "bf16" in training.cpu_flags(str(arm))
     assert training.cpu_flags(str(tmp_path / "absent")) is None
+
+
+def test_gpu_bf16_is_asked_without_emulation(monkeypatch):
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda **kwargs: asked.append(kwargs) or True)
+    assert training.gpu_has_native_bf16() is True
+    assert asked == [{"including_emulation": False}]

@@ -54,3 +54,31 @@ def test_story_of_a_falling_loss_claims_no_overfitting():
 def test_story_of_a_model_that_found_nothing_says_so():
     story = training_story(history([0.30, 0.31], [0.0, 0.0]))
     assert "stayed at 0.000" in story and "epoch 1" in story
+
+
+def test_each_value_left_to_none_says_where_it_came_from(capsys):
+    assert recipe_for("distilbert/distilbert-base-uncased", None, 4) == (2e-5, 4)
+    assert capsys.readouterr().out == "learning_rate=None: 2e-05, the guide's\n"
+    assert recipe_for("offline-minilm", 3e-5, None) == (3e-5, 3)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "num_train_epochs=None: 3, the recipe for offline-minilm"
+    assert printed[1].startswith("why: ") and "0.237" in printed[1]
+
+
+def test_a_known_checkpoint_with_one_value_left_to_none_is_not_warned(recwarn, capsys):
+    assert recipe_for("offline-minilm", None, 1) == (1e-4, 1)
+    assert "why: " in capsys.readouterr().out
+    assert len(recwarn) == 0
+
+
+@pytest.mark.parametrize("learning_rate, epochs", [(2e-5, 5), (1e-4, 2)])
+def test_only_both_guide_values_together_warn(learning_rate, epochs, recwarn, capsys):
+    # The guide's learning rate with more epochs, or a higher rate for the guide's 2 epochs, are choices.
+    assert recipe_for("offline-minilm", learning_rate, epochs) == (learning_rate, epochs)
+    assert len(recwarn) == 0 and capsys.readouterr().out == ""
+
+
+def test_the_warning_points_at_the_callers_line():
+    with pytest.warns(UserWarning) as record:
+        recipe_for("offline-minilm", 1e-5, 1)
+    assert record[0].filename == __file__

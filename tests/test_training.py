@@ -268,3 +268,5 @@ def test_save_log_history_writes_json_that_reads_back(tmp_path):
     history = [{"loss": 1.5, "epoch": 1.0}, {"eval_f1": 0.25, "epoch": 1.0}]
     path = save_log_history(history, tmp_path / "log.json")
     assert path == tmp_path / "log.json" and json.loads(path.read_text()) == history
+    # One value per line, indented by one space: a learner can read (and diff) the file as it is.
+    assert path.read_text().splitlines()[:4] == ["[", " {", '  "loss": 1.5,', '  "epoch": 1.0']

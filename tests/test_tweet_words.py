@@ -96,3 +96,20 @@ def test_entities_to_word_tags_counts_entities_that_cut_a_word():
     assert entities_to_word_tags(whole, words) == (["O", "B-person", "O", "B-location", "I-location"], 0)
     piece = [{"type": "person", "start": 9, "end": 14}]  # "maria" inside "@maria_k"
     assert entities_to_word_tags(piece, words) == (["O"] * 5, 1)
+
+
+def test_an_entity_that_ends_inside_a_word_cuts_it_and_each_cut_counts():
+    from ner_helpers.inference import entities_to_word_tags
+
+    words = ["maria_k", "and", "joe_b"]  # "maria_k and joe_b"
+    ends_inside = [{"type": "person", "start": 0, "end": 5}, {"type": "person", "start": 12, "end": 15}]  # "maria", "joe"
+    assert entities_to_word_tags(ends_inside, words) == (["B-person", "O", "B-person"], 2)
+
+
+def test_words_joined_without_a_space_end_where_the_next_one_starts():
+    from ner_helpers.inference import entities_to_word_tags
+
+    # "NewYork" from ["New", "York"] joined by "": an entity over "New" ends where "York" starts.
+    assert entities_to_word_tags([{"type": "location", "start": 0, "end": 3}], ["New", "York"], join_by="") == (
+        ["B-location", "O"], 0
+    )
