@@ -152,3 +152,126 @@ def test_machine_info_names_the_gpu_and_falls_back_to_the_machine_type(monkeypat
     monkeypatch.setattr(platform, "machine", lambda: "x86_64")
     info = runner.machine_info()
     assert info["gpu"] == "Stand-in GPU 0" and info["processor"] == "x86_64"
+
+
+def parse(argv: list[str]):
+    """main()'s parsed arguments (main stopped before it builds the parameters)."""
+    captured = {}
+
+    def stop(args, artifacts_dir):
+        captured["args"] = args
+        raise SystemExit(0)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "notebook_parameters", stop)
+        with pytest.raises(SystemExit):
+            runner.main(argv)
+    return captured["args"]
+
+
+def test_own_files_replace_the_parameter_files_wnut17_folder(tmp_path):
+    (tmp_path / "files.yaml").write_text("train: train.txt\n")
+    (tmp_path / "params.yaml").write_text("data_dir: /wnut17\ndataset_name: someone/ner\nseed: 3\n")
+    args = parse(["--run-dir", str(tmp_path), "--params", str(tmp_path / "params.yaml"), "--data-files", str(tmp_path / "files.yaml")])
+    parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
+    assert parameters["data_files"] == {"train": str(tmp_path / "train.txt")}
+    assert "data_dir" not in parameters and "dataset_name" not in parameters and parameters["seed"] == 3
+
+
+def test_a_hub_data_set_replaces_the_parameter_files_folder_and_files(tmp_path):
+    (tmp_path / "params.yaml").write_text("data_dir: /wnut17\ndata_files: {train: a.txt}\n")
+    args = parse(["--run-dir", str(tmp_path), "--params", str(tmp_path / "params.yaml"),
+                  "--dataset-name", "someone/ner", "--dataset-config", "en"])
+    parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
+    assert {k: v for k, v in parameters.items() if k.startswith("data")} == {"dataset_name": "someone/ner", "dataset_config": "en"}
+
+
+def test_an_empty_parameter_file_changes_nothing(tmp_path):
+    (tmp_path / "params.yaml").write_text("# nothing set yet\n")
+    args = parse(["--run-dir", str(tmp_path), "--params", str(tmp_path / "params.yaml")])
+    assert set(runner.notebook_parameters(args, tmp_path / "artifacts")) == {"artifacts_dir", "plots_dir"}
+
+
+def test_paths_that_exist_are_made_absolute_and_the_rest_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "model").mkdir()
+    (tmp_path / "train.txt").write_text("")
+    resolved = runner.resolve_paths({
+        "data_dir": "data", "model_checkpoint": "model", "dataset_name": "someone/ner", "seed": 3,
+        "data_files": {"train": "train.txt", "test": "missing.txt"},
+    })
+    assert resolved == {
+        "data_dir": str(tmp_path / "data"), "model_checkpoint": str(tmp_path / "model"), "dataset_name": "someone/ner",
+        "seed": 3, "data_files": {"train": str(tmp_path / "train.txt"), "test": "missing.txt"},
+    }
+    assert runner.resolve_paths({"dataset_name": "data"})["dataset_name"] == str(tmp_path / "data")  # a local copy
+    assert runner.resolve_paths({"data_dir": 3}) == {"data_dir": 3}
+
+
+def test_report_holds_parameters_seconds_machine_and_the_test_scores(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setattr(runner, "machine_info", lambda: {"cpu_count": 2})
+    (tmp_path / "artifacts").mkdir()
+    (tmp_path / "artifacts" / "test_metrics.json").write_text('{"f1": 0.5, "split": "test"}')
+    parameters = {"artifacts_dir": str(tmp_path / "artifacts"), "seed": 3}
+    report = runner.write_report(tmp_path, parameters, {"01_load_data": 1.25, "03_train": 2.0})
+    expected = {
+        "parameters": parameters, "seconds": {"01_load_data": 1.25, "03_train": 2.0}, "total_seconds": 3.2,
+        "machine": {"cpu_count": 2}, "test": {"f1": 0.5, "split": "test"},
+    }
+    assert report == expected and json.loads((tmp_path / "metrics.json").read_text()) == expected
+    assert (tmp_path / "metrics.json").read_text().startswith('{\n  "parameters": {\n    "artifacts_dir"')
+
+
+def test_report_of_a_run_that_did_not_reach_04_has_no_scores(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "machine_info", lambda: {})
+    report = runner.write_report(tmp_path, {"artifacts_dir": str(tmp_path / "none")}, {"01_load_data": 1.0})
+    assert "test" not in report and report["total_seconds"] == 1.0
+
+
+def test_main_stops_before_any_notebook_when_the_hub_is_needed_and_down(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(hub, "hub_reachable", lambda: False)
+    monkeypatch.setattr(runner, "execute", lambda *args: pytest.fail("a notebook ran"))
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--model", "someone/bert"]) == 2
+    assert capsys.readouterr().err == needs("the data set (no DATA_DIR given) and the model 'someone/bert'") + "\n"
+    assert not (tmp_path / "run").exists()
+
+
+def test_main_runs_the_notebooks_asked_for_in_order_and_prints_the_score(tmp_path, monkeypatch, capsys, sample_dir, tiny_model_dir):
+    ran = []
+
+    def execute(name, run_dir, parameters, solutions):
+        ran.append((name, solutions))
+        if name == "04_evaluate":
+            (run_dir / "artifacts" / "test_metrics.json").write_text('{"f1": 0.123456, "split": "validation"}')
+        return 1.5
+
+    monkeypatch.setattr(runner, "execute", execute)
+    monkeypatch.setattr(runner, "machine_info", lambda: {})
+    run = tmp_path / "run"
+    code = runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir),
+                        "--notebooks", "03_train", "04_evaluate", "--no-solutions"])
+    assert code == 0 and ran == [("03_train", False), ("04_evaluate", False)]
+    assert capsys.readouterr().out == f"validation entity F1 0.1235; 3.0 s; {run.resolve()}/metrics.json\n"
+    assert runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir)]) == 0
+    assert [name for name, _ in ran[2:]] == runner.NOTEBOOKS and all(solutions for _, solutions in ran[2:])
+
+
+def test_help_describes_every_option(capsys):
+    with pytest.raises(SystemExit):
+        runner.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert text.startswith("usage: ") and "Run notebooks 01-05 with papermill into one run folder: `make run` calls this." in text
+    for phrase in [
+        "folder with the WNUT 17 CoNLL files (default: the Hub)",
+        "YAML file mapping splits to your CoNLL files (instead of WNUT 17)",
+        "a Hub data set with tokens and ner_tags columns, or a local copy",
+        "the configuration of --dataset-name, if it has several",
+        "checkpoint name or folder, or 'offline-minilm'",
+        "YAML file of notebook parameters (command-line values win)",
+        "continue training from the last checkpoint",
+        "leave out the exercise solutions (cells tagged solution): faster",
+    ]:
+        assert phrase in text, phrase
