@@ -209,6 +209,9 @@ STRICT_PREDICTIONS = [["I-person", "I-person", "O", "B-group"], ["O", "B-locatio
 OPTION_CASES = {
     # strict IOB2: an entity must start with B-, so "I-person I-person" is no entity and recall drops.
     "strict IOB2": (STRICT_PREDICTIONS, STRICT_REFERENCES, {"mode": "strict", "scheme": "IOB2"}),
+    # strict with a scheme seqeval would not guess: "I-PER E-PER" is one entity in IOE2, none in IOE1 (whose E-
+    # only ends an entity followed by one of the same type). Without the scheme, strict mode guesses from the tags.
+    "strict IOE1": ([["I-PER", "E-PER", "O", "I-LOC"]], [["I-PER", "E-PER", "O", "E-LOC"]], {"mode": "strict", "scheme": "IOE1"}),
     # the B/I mark after the type ("person-B"): read as prefixes, these would be no entities at all.
     "suffix": ([[t.split("-", 1)[1] + "-" + t[0] if t != "O" else t for t in s] for s in PREDICTIONS],
                [[t.split("-", 1)[1] + "-" + t[0] if t != "O" else t for t in s] for s in REFERENCES], {"suffix": True}),
@@ -228,6 +231,8 @@ def test_seqeval_options_are_passed_through(case):
     expected = classification_report(references, predictions, output_dict=True, **direct_options)
     default = classification_report(references, predictions, output_dict=True)
     assert expected != default, "the option must change the scores for this case"
+    if case == "strict IOE1":  # the scheme itself matters: strict mode without one guesses IOE2 here
+        assert expected != classification_report(references, predictions, output_dict=True, mode="strict")
     result = load_seqeval(hub=False).compute(predictions=predictions, references=references, **options)
     assert result["overall_precision"] == pytest.approx(expected["micro avg"]["precision"])
     assert result["overall_recall"] == pytest.approx(expected["micro avg"]["recall"])
