@@ -329,3 +329,45 @@ def test_line_numbers_show_the_first_five_and_mark_more():
 
     assert _line_numbers([3, 9, 12, 20, 31]) == "3, 9, 12, 20, 31"
     assert _line_numbers([3, 9, 12, 20, 31, 40]) == "3, 9, 12, 20, 31 ..."
+
+
+def test_report_summary_names_each_repair_and_conversion_with_its_count():
+    from ner_helpers.data import ConllReport
+
+    clean = ConllReport("a.tsv", sentences=3, tokens=12, columns=2, separator="tab")
+    assert clean.summary() == "a.tsv: 3 sentences, 12 tokens (2 tab-separated columns, tags BIO)"
+    repaired = ConllReport("b.txt", sentences=2, tokens=9, columns=4, separator="space", docstarts=1,
+                           repaired_orphan_i=[4, 9], dropped_empty_tokens=[7])
+    assert repaired.summary() == (
+        "b.txt: 2 sentences, 9 tokens (4 space-separated columns, tags BIO); 1 -DOCSTART- line(s) skipped; "
+        "2 I- tag(s) with nothing to continue read as B-; 1 empty-token line(s) dropped"
+    )
+    bioes = ConllReport("c.tsv", sentences=1, tokens=3, columns=2, scheme="BIOES", converted=2)
+    assert bioes.summary() == (
+        "c.tsv: 1 sentences, 3 tokens (2 tab-separated columns, tags BIOES); "
+        "BIOES read as BIO: 2 tag(s) converted (S-/U- to B-, E-/L- to I-)"
+    )
+
+
+@pytest.mark.parametrize("data_files, message", [
+    ("train.conll", 'data_files must map split names to CoNLL files, e.g. {"train": "train.conll", "validation": '
+                    '"dev.conll", "test": "test.conll"}; got \'train.conll\'. (With make run: DATA_FILES=path/to/files.yaml, '
+                    'a YAML file of that mapping.)'),
+    ({"test": "t.conll"}, 'data_files needs a \'train\' file (validation and test are optional), e.g. {"train": '
+                          '"train.conll", "validation": "dev.conll", "test": "test.conll"}.'),
+])
+def test_data_files_errors_show_a_whole_example(data_files, message):
+    from ner_helpers.data import check_data_files
+
+    with pytest.raises(ValueError) as error:
+        check_data_files(data_files)
+    assert str(error.value) == message
+
+
+def test_a_label_name_needs_a_type_after_its_prefix():
+    from ner_helpers.data import _bio_label_names
+
+    _bio_label_names(["O", "B-X", "I-X", "B-LOC"], "here")  # one-letter types are types
+    with pytest.raises(ValueError) as error:
+        _bio_label_names(["O", "B-", "I-X"], "here")
+    assert str(error.value) == "here: label names ['B-'] are not BIO (O, B-<type>, I-<type>); the notebooks need BIO tags."

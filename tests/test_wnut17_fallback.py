@@ -116,3 +116,28 @@ def test_fallback_gives_the_real_data_set(online, monkeypatch):
     dataset = load_wnut17()
     assert {split: len(dataset[split]) for split in dataset} == {"train": 3394, "validation": 1009, "test": 1287}
     assert dataset["test"].to_list() == load_wnut17(folder)["test"].to_list()
+
+
+def test_the_fallback_keeps_wnut17s_labels_and_says_what_failed_in_one_line(online, monkeypatch, tmp_path, capsys):
+    from ner_helpers.data import HUB_DATASET, WNUT17_LABELS
+
+    # Files with only person entities: the label set must still be WNUT 17's 13, in its order, not discovered.
+    folder = tmp_path / "served"
+    folder.mkdir()
+    for name in WNUT17_FILES.values():
+        (folder / name).write_text("Maria\tB-person\nsaid\tO\n\nhi\tO\n")
+    long_reason = "no such revision " + "x" * 300
+
+    def hub_fails(*args, **kwargs):
+        raise FileNotFoundError(long_reason)
+
+    monkeypatch.setattr(datasets, "load_dataset", hub_fails)
+    serve(monkeypatch, folder)
+    dataset = load_wnut17()
+    assert dataset["train"].features["ner_tags"].feature.names == WNUT17_LABELS
+    assert dataset["train"]["ner_tags"][0] == [WNUT17_LABELS.index("B-person"), 0]
+    hub_error = f"FileNotFoundError: {long_reason}"
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"Loading {HUB_DATASET} from the Hub failed ({hub_error[:200]}); "
+        f"trying the original files from github.com/{download.REPOSITORY} (commit {download.COMMIT[:7]})."
+    )
