@@ -71,7 +71,9 @@ test: $(STAMP)
 # Configuration: [tool.mutmut] in pyproject.toml; results stay in mutants/ (`mutmut results`, `mutmut show NAME`).
 mutation: $(STAMP)
 	rm -rf mutants
-	PYTHONPATH= $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
+	# Offline from the start: the fork server imports datasets and huggingface_hub (tests/mutmut_preload.txt),
+	# which read these once, before tests/conftest.py could set them; online, Hub tests would hang to a timeout.
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 PYTHONPATH= $(VENV)/bin/mutmut run --max-children 2 $(MUTANTS)
 	$(VENV)/bin/mutmut results
 
 # After editing a notebook: re-execute the copies that nbval checks in `make test`.
