@@ -26,11 +26,20 @@ def test_mutmut_reads_the_configuration(monkeypatch):
     args = config.pytest_add_cli_args + config.pytest_add_cli_args_test_selection
     assert "no:nbval" in args and "not training" in args and "addopts=" in args
     assert "--ignore=tests/test_make_run.py" in args and "--ignore=tests/test_notebooks.py" in args
-    assert all((ROOT / str(path)).exists() for path in config.also_copy[:3])
+    import tomllib
+
+    configured = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]["also_copy"]
+    assert configured and all((ROOT / path).exists() for path in configured)
+    # The fork server imports the heavy libraries once; never the project's modules (the mutants must be imported).
+    assert config.forkserver_warmup == configuration.ForkServerWarmup.IMPORT
+    preload = [line.strip() for line in (ROOT / config.preload_modules_file).read_text().splitlines()]
+    modules = [line for line in preload if line and not line.startswith("#")]
+    assert {"torch", "transformers", "datasets"} <= set(modules)
+    assert not [m for m in modules if m.split(".")[0] in ("ner_helpers", "repo_tools")]
 
 
 def test_make_mutation_runs_mutmut_with_mutants_first_on_the_path():
     makefile = (ROOT / "Makefile").read_text()
     recipe = makefile.split("\nmutation:")[1].split("\n\n")[0]
-    assert "PYTHONPATH= $(VENV)/bin/mutmut run" in recipe
+    assert "HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 PYTHONPATH= $(VENV)/bin/mutmut run" in recipe
     assert "mutmut==" in (ROOT / "requirements.txt").read_text()
