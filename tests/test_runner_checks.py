@@ -263,15 +263,51 @@ def test_help_describes_every_option(capsys):
     with pytest.raises(SystemExit):
         runner.main(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert text.startswith("usage: ") and "Run notebooks 01-05 with papermill into one run folder: `make run` calls this." in text
-    for phrase in [
-        "folder with the WNUT 17 CoNLL files (default: the Hub)",
-        "YAML file mapping splits to your CoNLL files (instead of WNUT 17)",
-        "a Hub data set with tokens and ner_tags columns, or a local copy",
-        "the configuration of --dataset-name, if it has several",
-        "checkpoint name or folder, or 'offline-minilm'",
-        "YAML file of notebook parameters (command-line values win)",
-        "continue training from the last checkpoint",
-        "leave out the exercise solutions (cells tagged solution): faster",
-    ]:
-        assert phrase in text, phrase
+    assert " --run-dir RUN_DIR [--data-dir DATA_DIR] " in text  # the one required option
+    assert "Run notebooks 01-05 with papermill into one run folder: `make run` calls this." in text
+    assert text.split(" options: ", 1)[1] == (
+        "-h, --help show this help message and exit --run-dir RUN_DIR "
+        "--data-dir DATA_DIR folder with the WNUT 17 CoNLL files (default: the Hub) "
+        "--data-files DATA_FILES YAML file mapping splits to your CoNLL files (instead of WNUT 17) "
+        "--dataset-name DATASET_NAME a Hub data set with tokens and ner_tags columns, or a local copy "
+        "--dataset-config DATASET_CONFIG the configuration of --dataset-name, if it has several "
+        "--model MODEL checkpoint name or folder, or 'offline-minilm' --epochs EPOCHS "
+        "--learning-rate LEARNING_RATE --batch-size BATCH_SIZE --max-train-samples MAX_TRAIN_SAMPLES "
+        "--max-eval-samples MAX_EVAL_SAMPLES --params PARAMS YAML file of notebook parameters (command-line values win) "
+        "--resume continue training from the last checkpoint --push-to-hub --notebooks NOTEBOOKS [NOTEBOOKS ...] "
+        "--no-solutions leave out the exercise solutions (cells tagged solution): faster"
+    )
+
+
+def test_a_run_needs_a_run_folder(capsys):
+    with pytest.raises(SystemExit) as stop:
+        runner.main([])
+    assert stop.value.code == 2 and "the following arguments are required: --run-dir" in capsys.readouterr().err
+
+
+def test_own_data_needs_no_parameter_file(tmp_path):
+    (tmp_path / "files.yaml").write_text("train: train.txt\n")
+    args = parse(["--run-dir", str(tmp_path), "--data-files", str(tmp_path / "files.yaml")])
+    assert runner.notebook_parameters(args, tmp_path / "a")["data_files"] == {"train": str(tmp_path / "train.txt")}
+    args = parse(["--run-dir", str(tmp_path), "--dataset-name", "someone/ner"])
+    assert runner.notebook_parameters(args, tmp_path / "a")["dataset_name"] == "someone/ner"
+
+
+def test_each_notebook_is_announced_before_it_runs(monkeypatch, tmp_path):
+    """`make run` shows which notebook is running while it runs: the line is flushed before papermill starts."""
+    import io
+    import sys
+
+    import papermill
+
+    class Stream(io.StringIO):
+        flushed: list[str] = []
+
+        def flush(self):
+            self.flushed.append(self.getvalue())
+
+    stream = Stream()
+    monkeypatch.setattr(sys, "stdout", stream)
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *args, **kwargs: Stream.flushed.append("papermill"))
+    runner.execute("01_load_data", tmp_path, {})
+    assert Stream.flushed[:2] == ["== 01_load_data {}\n", "papermill"]
