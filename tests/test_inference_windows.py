@@ -88,3 +88,16 @@ def test_stride_must_leave_room_in_the_window(edge_blind, tiny_tokenizer):
         predict_entities("the new my", edge_blind, tiny_tokenizer, stride=10)
     with pytest.raises(ValueError, match="stride must be between 0 and 9"):
         predict_entities("the new my", edge_blind, tiny_tokenizer, stride=-1)
+
+
+@pytest.mark.parametrize("word_index", range(1, 12))
+def test_windows_that_start_inside_a_word_still_read_the_words_after_it(edge_blind, tiny_tokenizer, word_index):
+    # Three pieces per filler word ("pal" -> p ##a ##l), so windows of 10 tokens start and end inside words:
+    # a word cut at a window's start is read elsewhere, and every word after it in that window still counts.
+    assert len(tiny_tokenizer.tokenize("pal")) == 3
+    words = ["pal"] * 14
+    words[word_index : word_index + 2] = ["new", "my"]
+    text = " ".join(words)
+    start = len(" ".join(words[:word_index])) + 1
+    entities = predict_entities(text, edge_blind, tiny_tokenizer)
+    assert [(e["type"], e["text"], e["start"]) for e in entities] == [("location", "new my", start)]

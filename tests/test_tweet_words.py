@@ -113,3 +113,9 @@ def test_words_joined_without_a_space_end_where_the_next_one_starts():
     assert entities_to_word_tags([{"type": "location", "start": 0, "end": 3}], ["New", "York"], join_by="") == (
         ["B-location", "O"], 0
     )
+
+
+def test_a_word_that_ends_in_ideographs_gives_one_word_per_ideograph():
+    assert split_words("行く東京") == [(0, 1), (1, 2), (2, 3), (3, 4)]
+    assert words_of("to 東京 now") == ["to", "東", "京", "now"]
+    assert words_of("Tokyo東京") == ["Tokyo", "東", "京"]
