@@ -180,3 +180,76 @@ def test_cjk_ranges_hold_their_ends_and_nothing_beside_them(first, last):
 
     assert _is_cjk(chr(first)) and _is_cjk(chr(last)) and _is_cjk(chr((first + last) // 2))
     assert not _is_cjk(chr(first - 1)) and not _is_cjk(chr(last + 1))
+
+
+@pytest.mark.parametrize("content, scheme", [
+    ("Paris\tS-LOC\nis\tO\n", "BIOES"),  # single-word entities only: no E-
+    ("New\tB-LOC\nYork\tE-LOC\n", "BIOES"),  # no S-
+    ("Paris\tU-LOC\nis\tO\n", "BILOU"),
+    ("New\tB-LOC\nYork\tL-LOC\n", "BILOU"),
+])
+def test_either_mark_of_a_scheme_names_it(write_conll, content, scheme):
+    from ner_helpers.data import read_conll
+
+    sentences, report = read_conll(write_conll(content))
+    assert report.scheme == scheme and sentences[0][1][0] == "B-LOC"
+
+
+def test_wnut17_folder_errors_name_every_file(tmp_path):
+    from ner_helpers.data import wnut17_files
+
+    with pytest.raises(FileNotFoundError) as error:
+        wnut17_files(tmp_path / "none")
+    assert str(error.value) == (
+        f"Data folder {tmp_path / 'none'} does not exist. Pass the folder that holds wnut17train.conll, "
+        "emerging.dev.conll, emerging.test.annotated, or data_dir=None to download WNUT 17 from the Hub."
+    )
+    (tmp_path / "wnut17train.conll").write_text("")
+    with pytest.raises(FileNotFoundError) as error:
+        wnut17_files(tmp_path)
+    assert str(error.value) == (
+        f"Data folder {tmp_path} lacks emerging.dev.conll, emerging.test.annotated. WNUT 17 needs "
+        "wnut17train.conll (train), emerging.dev.conll (validation), emerging.test.annotated (test)."
+    )
+
+
+def test_a_wnut17_folder_keeps_the_13_labels_even_when_some_never_occur(tmp_path):
+    from ner_helpers.data import WNUT17_FILES, WNUT17_LABELS, load_wnut17
+
+    for name in WNUT17_FILES.values():
+        (tmp_path / name).write_text("Maria\tB-person\nsaid\tO\n")
+    assert load_wnut17(tmp_path)["test"].features["ner_tags"].feature.names == WNUT17_LABELS
+
+
+def test_wnut17_from_the_hub_asks_for_the_parquet_conversion_and_gets_its_labels(hub, monkeypatch):
+    from ner_helpers.data import HUB_DATASET, WNUT17_LABELS, load_wnut17
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    plain = datasets.Dataset.from_dict({"id": ["0"], "tokens": [["Maria"]], "ner_tags": [[WNUT17_LABELS.index("B-person")]]})
+    hub.answers = [datasets.DatasetDict({"train": plain, "validation": plain, "test": plain})]
+    dataset = load_wnut17()
+    assert hub.calls == [((HUB_DATASET,), {"revision": HUB_PARQUET_REVISION})]
+    assert dataset["train"].features["ner_tags"].feature.names == WNUT17_LABELS
+
+
+@pytest.mark.parametrize("model_limit, tokenizer_limit, expected", [
+    (12, 64, 12), (128, 64, 64), (None, 64, 64), (1, 64, 1),
+    (0, 64, 64), (1_000_000, 64, 64), (999_999, 10**30, 999_999), (512.0, 64, 64), (None, 10**30, 512),
+])
+def test_the_input_limit_is_the_smaller_real_one(model_limit, tokenizer_limit, expected):
+    from types import SimpleNamespace
+
+    from ner_helpers.inference import model_max_length
+
+    config = SimpleNamespace() if model_limit is None else SimpleNamespace(max_position_embeddings=model_limit)
+    model = SimpleNamespace(config=config)
+    assert model_max_length(model, SimpleNamespace(model_max_length=tokenizer_limit)) == expected
+
+
+def test_tags_without_a_prefix_are_whole_types():
+    from ner_helpers.inference import group_words_into_entities
+
+    words = [{"tag": "PER", "start": 0, "end": 5, "score": 1.0}, {"tag": "PER", "start": 6, "end": 11, "score": 1.0}]
+    entities = group_words_into_entities(words, "Maria Jones")
+    assert [(e["type"], e["text"]) for e in entities] == [("PER", "Maria"), ("PER", "Jones")]

@@ -101,3 +101,43 @@ def test_windows_that_start_inside_a_word_still_read_the_words_after_it(edge_bli
     start = len(" ".join(words[:word_index])) + 1
     entities = predict_entities(text, edge_blind, tiny_tokenizer)
     assert [(e["type"], e["text"], e["start"]) for e in entities] == [("location", "new my", start)]
+
+
+class Recording(EdgeBlindModel):
+    """The edge-blind model, recording the shape of every batch it is given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.batches: list[tuple[int, ...]] = []
+
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        self.batches.append(tuple(attention_mask.sum(dim=1).tolist()))
+        return super().forward(input_ids, attention_mask, token_type_ids)
+
+
+def test_windows_go_to_the_model_32_at_a_time_shortest_first(edge_blind, tiny_tokenizer, capsys):
+    model = Recording(edge_blind.begin_id, edge_blind.inside_id)
+    text = " ".join(["the"] * 300)  # 300 tokens in windows of 10 with stride 2: 38 windows
+    predict_entities(text, model, tiny_tokenizer)
+    assert [len(batch) for batch in model.batches] == [32, 6]
+    lengths = [n for batch in model.batches for n in batch]
+    assert lengths == sorted(lengths) and lengths[0] < 12  # the short last window first: less padding
+    assert capsys.readouterr().err == ""  # no progress bar unless asked
+    model.batches.clear()
+    predict_entities(text, model, tiny_tokenizer, batch_size=1)
+    assert [n for batch in model.batches for n in batch] == lengths
+
+
+def test_progress_bar_when_asked(edge_blind, tiny_tokenizer, capsys):
+    predict_entities(" ".join(["the"] * 300), edge_blind, tiny_tokenizer, progress=True, batch_size=16)
+    err = capsys.readouterr().err
+    assert "predict_entities: 100%" in err and "3/3" in err and "batch/s" in err
+
+
+def test_default_stride_is_a_quarter_of_the_window(edge_blind, tiny_tokenizer):
+    model = Recording(edge_blind.begin_id, edge_blind.inside_id, max_positions=22)  # 20 content tokens
+    predict_entities(" ".join(["the"] * 100), model, tiny_tokenizer)
+    assert sum(len(batch) for batch in model.batches) == 7  # stride 20 // 4 = 5: windows advance by 15 tokens
+    model.batches.clear()
+    predict_entities(" ".join(["the"] * 100), model, tiny_tokenizer, stride=4)
+    assert sum(len(batch) for batch in model.batches) == 6  # advancing by 16, one window fewer
