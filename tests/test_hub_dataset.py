@@ -253,3 +253,61 @@ def test_tags_without_a_prefix_are_whole_types():
     words = [{"tag": "PER", "start": 0, "end": 5, "score": 1.0}, {"tag": "PER", "start": 6, "end": 11, "score": 1.0}]
     entities = group_words_into_entities(words, "Maria Jones")
     assert [(e["type"], e["text"]) for e in entities] == [("PER", "Maria"), ("PER", "Jones")]
+
+
+def read(path):
+    from ner_helpers.data import read_conll
+
+    return read_conll(path)
+
+
+def conll_error(path, **options) -> str:
+    from ner_helpers.data import read_conll
+    from ner_helpers.errors import ConllFormatError
+
+    with pytest.raises(ConllFormatError) as error:
+        read_conll(path, **options)
+    return str(error.value)
+
+
+def test_reader_errors_name_the_file_the_line_and_the_fix(write_conll, tmp_path):
+    assert conll_error(tmp_path / "none.conll") == f"{tmp_path / 'none.conll'}: file not found."
+    path = write_conll(b"ok\tO\n\xff\xfe\xfd\xfc\xfb\tO\n")
+    assert conll_error(path) == (
+        f"{path}, line 2: bytes that are not UTF-8 (b'\\xff\\xfe\\xfd\\xfc'). Save the file as UTF-8 and try again."
+    )
+    path = write_conll("Paris\tB-LOC\n\tI-LOC\n")
+    assert conll_error(path) == (
+        f"{path}, line 2: empty token with the entity tag 'I-LOC' in '\\tI-LOC'. "
+        "Write the entity's word in the first column, or remove the line."
+    )
+    path = write_conll("Paris\tB-LOC\n")
+    assert conll_error(path, label_names=["O", "B-PER", "I-PER"]) == (
+        f"{path}, line 1: tag 'B-LOC' is not in the label set ['O', 'B-PER', 'I-PER']. "
+        "Fix the tag, or load with label_names=None to discover the labels from the data."
+    )
+
+
+@pytest.mark.parametrize("tag", ["PERSON", "B-", "Q-PER", "X-PER", "BPER"])
+def test_tags_that_are_no_scheme_are_refused(write_conll, tag):
+    path = write_conll(f"Paris\t{tag}\n")
+    assert conll_error(path) == (
+        f"{path}, line 1: tag {tag!r} is not BIO (expected O, B-<type> or I-<type>; "
+        "IOB1, BIOES and BILOU tags are converted too)."
+    )
+
+
+def test_one_letter_types_are_types(write_conll):
+    sentences, report = read(write_conll("Paris\tB-X\nis\tO\n"))
+    assert sentences == [(["Paris", "is"], ["B-X", "O"])] and report.path.endswith("data.conll")
+
+
+def test_reader_warnings_point_at_the_callers_line(write_conll):
+    import ner_helpers.data
+
+    path = write_conll("Paris\tI-LOC\n\n\tO\nok\tB-PER\n")  # an orphan I- (in a BIO file) and an empty token
+    with pytest.warns(UserWarning) as record:
+        read(path)
+    mutated = "mutants" in __import__("pathlib").Path(ner_helpers.data.__file__).parts
+    caller = "mutmut/mutation/trampoline.py" if mutated else __file__
+    assert len(record) == 2 and all(w.filename.endswith(caller) for w in record)

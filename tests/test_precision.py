@@ -101,3 +101,43 @@ def test_gpu_bf16_is_asked_without_emulation(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda **kwargs: asked.append(kwargs) or True)
     assert training.gpu_has_native_bf16() is True
     assert asked == [{"including_emulation": False}]
+
+
+def test_arm_bf16_counts_and_a_torch_without_the_check_means_no(monkeypatch):
+    monkeypatch.setattr(training, "cpu_flags", lambda *_: {"fp", "asimd", "bf16"})
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
+    assert training.cpu_has_native_bf16() is True
+
+    def missing():
+        raise RuntimeError("no mkldnn in this build")
+
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", missing, raising=False)
+    assert training.cpu_has_native_bf16() is False
+
+
+def test_cpu_flags_reads_this_machines_cpuinfo_and_survives_odd_bytes(tmp_path):
+    import os
+
+    if os.path.exists("/proc/cpuinfo"):  # the default file, on Linux
+        assert training.cpu_flags() == training.cpu_flags("/proc/cpuinfo") and training.cpu_flags() is not None
+    odd = tmp_path / "odd"
+    odd.write_bytes(b"model name\t: CPU \xff\xfe\nflags\t\t: fpu avx2\n")
+    assert training.cpu_flags(str(odd)) == {"fpu", "avx2"}
+
+
+def test_training_arguments_default_to_the_guides_recipe(cpu_only, monkeypatch, tmp_path):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)  # even so, bf16 only when asked
+    monkeypatch.setenv("CI", "1")
+    args = training.training_arguments(tmp_path, hub_model_id="me/wnut17-model")
+    assert (args.learning_rate, args.per_device_train_batch_size, args.per_device_eval_batch_size) == (2e-5, 16, 16)
+    assert (args.num_train_epochs, args.weight_decay, args.warmup_steps, args.seed) == (2, 0.01, 0, 42)
+    assert args.bf16 is False and args.fp16 is False
+    assert str(args.train_sampling_strategy) == "random" and args.lr_scheduler_type == "linear"
+    assert args.metric_for_best_model == "f1" and args.greater_is_better is True and args.load_best_model_at_end
+    assert args.push_to_hub is False and args.hub_model_id == "me/wnut17-model"
+    assert args.dataloader_pin_memory is False  # no GPU here
+    assert args.disable_tqdm is True  # CI set: no progress bars in the log
+    monkeypatch.delenv("CI")
+    assert training.training_arguments(tmp_path).disable_tqdm is False
+    grouped = training.training_arguments(tmp_path, train_sampling_strategy="group_by_length")
+    assert str(grouped.train_sampling_strategy) == "group_by_length"
