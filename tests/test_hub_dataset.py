@@ -235,7 +235,7 @@ def test_wnut17_from_the_hub_asks_for_the_parquet_conversion_and_gets_its_labels
 
 @pytest.mark.parametrize("model_limit, tokenizer_limit, expected", [
     (12, 64, 12), (128, 64, 64), (None, 64, 64), (1, 64, 1),
-    (0, 64, 64), (1_000_000, 64, 64), (999_999, 10**30, 999_999), (512.0, 64, 64), (None, 10**30, 512),
+    (0, 64, 64), (1_000_000, 10**30, 512), (999_999, 10**30, 999_999), (512.0, 64, 64), (None, 10**30, 512),
 ])
 def test_the_input_limit_is_the_smaller_real_one(model_limit, tokenizer_limit, expected):
     from types import SimpleNamespace

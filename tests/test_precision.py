@@ -141,3 +141,46 @@ def test_training_arguments_default_to_the_guides_recipe(cpu_only, monkeypatch, 
     assert training.training_arguments(tmp_path).disable_tqdm is False
     grouped = training.training_arguments(tmp_path, train_sampling_strategy="group_by_length")
     assert str(grouped.train_sampling_strategy) == "group_by_length"
+
+
+@pytest.mark.parametrize("native, line", [
+    (True, "precision: bf16 on fake GPU (native bf16)"), (False, "precision: fp16 on fake GPU (no native bf16 on this GPU)"),
+])
+def test_gpu_line_names_the_first_gpu_and_why(monkeypatch, capsys, native, line):
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: asked.append(index) or "fake GPU")
+    monkeypatch.setattr(training, "gpu_has_native_bf16", lambda: native)
+    training.mixed_precision()
+    assert capsys.readouterr().out == line + "\n" and asked == [0]
+
+
+@pytest.mark.parametrize("setting, native, line", [
+    ("auto", True, "precision: bf16 autocast on the CPU (cpu_bf16='auto': this CPU has native bf16)"),
+    ("auto", False, "precision: fp32 on the CPU (cpu_bf16='auto': this CPU has no native bf16 (AVX512-BF16/AMX))"),
+    (True, True, "precision: bf16 autocast on the CPU (cpu_bf16=True)"),
+    (False, True, "precision: fp32 on the CPU (cpu_bf16=False)"),
+])
+def test_cpu_line_says_which_precision_and_why(cpu_only, monkeypatch, capsys, setting, native, line):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: native)
+    training.mixed_precision(cpu_bf16=setting)
+    assert capsys.readouterr().out == line + "\n"
+
+
+def test_forced_cpu_bf16_warning_is_whole_and_points_at_the_caller(cpu_only, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
+    with pytest.warns(UserWarning) as record:
+        training.mixed_precision(cpu_bf16=True, verbose=False)
+    assert str(record[0].message) == (
+        "cpu_bf16=True on a CPU without native bf16 (no AVX512-BF16 or AMX): bf16 is emulated and "
+        "training will be several times slower than fp32. Use cpu_bf16='auto' or False."
+    )
+    mutated = "mutants" in Path(training.__file__).parts
+    assert record[0].filename.endswith("mutmut/mutation/trampoline.py" if mutated else __file__)
+
+
+def test_training_arguments_pass_the_schedule_and_report_nowhere(cpu_only, tmp_path):
+    args = training.training_arguments(tmp_path, lr_scheduler_type="cosine")
+    assert args.lr_scheduler_type == "cosine" and args.report_to in ([], "none", ["none"])

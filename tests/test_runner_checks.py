@@ -311,3 +311,31 @@ def test_each_notebook_is_announced_before_it_runs(monkeypatch, tmp_path):
     monkeypatch.setattr(papermill, "execute_notebook", lambda *args, **kwargs: Stream.flushed.append("papermill"))
     runner.execute("01_load_data", tmp_path, {})
     assert Stream.flushed[:2] == ["== 01_load_data {}\n", "papermill"]
+
+
+@pytest.mark.parametrize("route", ["data_files", "dataset_name"])
+def test_main_hands_the_preflight_your_own_data(route, tmp_path, monkeypatch, capsys, sample_dir, tiny_model_dir):
+    # With the Hub down, your own files (or a local copy of a data set) need nothing from it: the run goes on.
+    monkeypatch.setattr(hub, "hub_reachable", lambda: False)
+    monkeypatch.setattr(runner, "execute", lambda *args: 1.0)
+    monkeypatch.setattr(runner, "machine_info", lambda: {})
+    if route == "data_files":
+        (tmp_path / "files.yaml").write_text(f"train: {sample_dir / 'wnut17train.conll'}\n")
+        data = ["--data-files", str(tmp_path / "files.yaml")]
+    else:
+        data = ["--dataset-name", str(sample_dir)]
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--model", str(tiny_model_dir), *data]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_scores_without_a_split_name_are_the_test_splits(tmp_path, monkeypatch, capsys, sample_dir, tiny_model_dir):
+    def execute(name, run_dir, parameters, solutions):
+        (run_dir / "artifacts" / "test_metrics.json").write_text('{"f1": 0.5}')
+        return 2.0
+
+    monkeypatch.setattr(runner, "execute", execute)
+    monkeypatch.setattr(runner, "machine_info", lambda: {})
+    run = tmp_path / "run"
+    assert runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir),
+                        "--notebooks", "04_evaluate"]) == 0
+    assert capsys.readouterr().out == f"test entity F1 0.5000; 2.0 s; {run.resolve()}/metrics.json\n"
