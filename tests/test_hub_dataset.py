@@ -9,6 +9,7 @@ import pytest
 from ner_helpers import data
 from ner_helpers.data import HUB_PARQUET_REVISION, complete_splits, load_data, load_hub_dataset
 from ner_helpers.errors import HubUnreachableError
+from test_recipe import warning_caller
 
 PER = ["O", "B-PER", "I-PER"]
 OFFLINE_ROUTES = (
@@ -308,6 +309,5 @@ def test_reader_warnings_point_at_the_callers_line(write_conll):
     path = write_conll("Paris\tI-LOC\n\n\tO\nok\tB-PER\n")  # an orphan I- (in a BIO file) and an empty token
     with pytest.warns(UserWarning) as record:
         read(path)
-    mutated = "mutants" in __import__("pathlib").Path(ner_helpers.data.__file__).parts
-    caller = "mutmut/mutation/trampoline.py" if mutated else __file__
+    caller = warning_caller(ner_helpers.data, __file__)
     assert len(record) == 2 and all(w.filename.endswith(caller) for w in record)

@@ -168,7 +168,7 @@ def test_cpu_line_says_which_precision_and_why(cpu_only, monkeypatch, capsys, se
 
 
 def test_forced_cpu_bf16_warning_is_whole_and_points_at_the_caller(cpu_only, monkeypatch):
-    from pathlib import Path
+    from test_recipe import warning_caller
 
     monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
     with pytest.warns(UserWarning) as record:
@@ -177,8 +177,7 @@ def test_forced_cpu_bf16_warning_is_whole_and_points_at_the_caller(cpu_only, mon
         "cpu_bf16=True on a CPU without native bf16 (no AVX512-BF16 or AMX): bf16 is emulated and "
         "training will be several times slower than fp32. Use cpu_bf16='auto' or False."
     )
-    mutated = "mutants" in Path(training.__file__).parts
-    assert record[0].filename.endswith("mutmut/mutation/trampoline.py" if mutated else __file__)
+    assert record[0].filename.endswith(warning_caller(training, __file__))
 
 
 def test_training_arguments_pass_the_schedule_and_report_nowhere(cpu_only, tmp_path):

