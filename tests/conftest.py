@@ -44,6 +44,8 @@ def pytest_collection_modifyitems(items):
 
 def pytest_sessionstart(session):
     """Build the tiny model that tests/expected_notebooks (run by nbval) load from .cache/tiny-model."""
+    if not session.config.pluginmanager.hasplugin("nbval"):
+        return  # no notebook copy runs (`make mutation`, `-p no:nbval`): save each session the 0.8 s build
     from repo_tools.tiny_model import build_tiny_model
 
     build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)
