@@ -24,7 +24,7 @@ README_ANCHOR = "README.md#colab-links"
 # Not installed on Colab: torch and the scientific stack Colab ships and its own packages depend on,
 # and the tools that run and test the repository rather than the lesson.
 COLAB_KEEPS = {"torch", "numpy", "pandas", "pyarrow", "matplotlib", "scikit-learn", "requests", "tqdm", "pyyaml"}
-TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest", "mutmut"}
+TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest", "pytest-xdist", "mutmut"}
 
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\([^)]*\)")
 # A link to a helper's source, `[`name`](<where>ner_helpers/module.py#L12)`: on GitHub when the repository

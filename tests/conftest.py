@@ -34,6 +34,27 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"real-data test skipped although WNUT17_DIR={real_data_dir()} holds the data: {reason}"
 
 
+def xdist_unit(nodeid: str) -> str:
+    """What one pytest-xdist worker runs as a whole under `make test`: a test file, so a module's fixtures
+    are built once; the nbval notebook copies are one unit, as each reads what the one before it wrote."""
+    path = nodeid.split("::")[0]
+    return "tests/expected_notebooks" if path.startswith("tests/expected_notebooks/") else path
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown (and unused) where it is not loaded
+def pytest_xdist_make_scheduler(config, log):
+    """`make test`'s scheduler: xdist's `--dist loadfile` with the nbval chain kept together. (Its
+    `loadgroup` marks cannot do it under pytest 9: xdist tags them onto `item._nodeid`, which pytest 9
+    no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFileAndNotebookChain(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_unit(nodeid)
+
+    return ByFileAndNotebookChain(config, log)
+
+
 def pytest_collection_modifyitems(items):
     """mutmut 3.8 (`make mutation`) reads `item._nodeid`, which pytest 9 no longer sets: give it one."""
     if os.environ.get("MUTANT_UNDER_TEST") is not None:
@@ -42,10 +63,13 @@ def pytest_collection_modifyitems(items):
                 item._nodeid = item.nodeid
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):
     """Build the tiny model that tests/expected_notebooks (run by nbval) load from .cache/tiny-model."""
     if not session.config.pluginmanager.hasplugin("nbval"):
         return  # no notebook copy runs (`make mutation`, `-p no:nbval`): save each session the 0.8 s build
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the main process built it before starting the workers
     from repo_tools.tiny_model import build_tiny_model
 
     build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)

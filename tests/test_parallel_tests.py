@@ -1,0 +1,59 @@
+"""`make test` runs the suite in two pytest-xdist workers: how it splits the work, and with how many threads."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import xdist_unit, pytest_xdist_make_scheduler
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_test_file_is_one_unit_so_its_module_fixtures_run_once():
+    assert xdist_unit("tests/test_sweep.py::test_notebook_06_runs_on_the_sweep_folder") == "tests/test_sweep.py"
+    assert xdist_unit("tests/test_sweep.py::test_a_grid_with_an_unknown_parameter_names_it") == "tests/test_sweep.py"
+    assert xdist_unit("tests/test_align.py::test_x[a::b]") == "tests/test_align.py"
+    assert xdist_unit("tests/test_make_run.py") == "tests/test_make_run.py"
+
+
+def test_the_nbval_notebook_copies_are_one_unit_because_each_reads_the_one_before():
+    units = {xdist_unit(f"tests/expected_notebooks/{name}.ipynb::Cell 3") for name in ("01_load_data", "05_inference")}
+    assert units == {"tests/expected_notebooks"}
+    assert xdist_unit("tests/test_notebooks.py::test_x") != "tests/expected_notebooks"
+
+
+def test_the_scheduler_hands_whole_units_to_the_workers():
+    pytest.importorskip("xdist", reason="pip install -r requirements.txt (pytest-xdist)")
+    class Config:  # what LoadScopeScheduling reads of pytest's config
+        def getvalue(self, name):
+            return {"tx": ["popen"] * 2, "numprocesses": 2, "maxschedchunk": None}.get(name)
+
+    scheduler = pytest_xdist_make_scheduler(Config(), None)
+    assert scheduler._split_scope("tests/expected_notebooks/02_preprocess.ipynb::Cell 7") == "tests/expected_notebooks"
+    assert scheduler._split_scope("tests/test_data.py::test_y") == "tests/test_data.py"
+
+
+def make_test_recipe(*arguments: str) -> str:
+    """What `make test` would run (make -n prints the recipe without running it)."""
+    result = subprocess.run(["make", "-n", "test", *arguments], cwd=ROOT, capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def test_make_test_runs_two_workers_with_one_torch_thread_each():
+    # Two workers with torch's default two threads each on 2 cores were slower than one process.
+    recipe = make_test_recipe()
+    assert "OMP_NUM_THREADS=1" in recipe and "-m pytest -n 2" in recipe
+
+
+def test_test_workers_zero_runs_one_process():
+    recipe = make_test_recipe("TEST_WORKERS=0")
+    assert "-m pytest" in recipe and " -n " not in recipe
+
+
+def test_pytest_xdist_is_pinned_and_kept_out_of_the_colab_install_cell():
+    from repo_tools.colab_links import colab_pins
+
+    assert "pytest-xdist==3.8.0" in (ROOT / "requirements.txt").read_text().split()
+    assert not [pin for pin in colab_pins() if pin.startswith("pytest-xdist")]
