@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import xdist_unit, pytest_xdist_make_scheduler
+from conftest import pytest_xdist_make_scheduler, xdist_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,12 +25,14 @@ def test_the_nbval_notebook_copies_are_one_unit_because_each_reads_the_one_befor
 
 
 def test_the_scheduler_hands_whole_units_to_the_workers():
-    pytest.importorskip("xdist", reason="pip install -r requirements.txt (pytest-xdist)")
+    scheduling = pytest.importorskip("xdist.scheduler", reason="pip install -r requirements.txt (pytest-xdist)")
+
     class Config:  # what LoadScopeScheduling reads of pytest's config
         def getvalue(self, name):
             return {"tx": ["popen"] * 2, "numprocesses": 2, "maxschedchunk": None}.get(name)
 
     scheduler = pytest_xdist_make_scheduler(Config(), None)
+    assert isinstance(scheduler, scheduling.LoadScopeScheduling)  # one unit at a time per worker, in order
     assert scheduler._split_scope("tests/expected_notebooks/02_preprocess.ipynb::Cell 7") == "tests/expected_notebooks"
     assert scheduler._split_scope("tests/test_data.py::test_y") == "tests/test_data.py"
 
