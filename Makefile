@@ -64,8 +64,9 @@ sweep: $(STAMP)
 	@test -n "$(GRID)" || { echo "make sweep needs GRID=params/<file>.yaml (e.g. params/sweep-offline-lr-batch.yaml)"; exit 2; }
 	$(PY) -m repo_tools.sweep --grid "$(GRID)" --run-dir "$(SWEEP_DIR)" $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
 
-# Two pytest-xdist workers, one test file (or the nbval chain) each at a time (tests/conftest.py): most of the time goes to
-# starting notebook kernels, which import torch and transformers on one core, so two at once halve it.
+# Two pytest-xdist workers, one test file (or the nbval chain) each at a time (tests/conftest.py): most of
+# the time goes to starting notebook kernels, which import torch and transformers on one core, so two at
+# once nearly halve it.
 # One torch thread per process (OMP_NUM_THREADS=1): two workers with two threads each on 2 cores made
 # the run slower than one process. TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
