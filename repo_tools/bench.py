@@ -139,7 +139,7 @@ def make_trainer(recipe: dict[str, Any], train: Any, validation: Any, tokenizer:
 
     seed = recipe.get("seed", 42)
     set_seed(seed)
-    model = load_token_classifier(recipe["model_checkpoint"], WNUT17_LABELS)
+    model = load_token_classifier(recipe["model_checkpoint"], WNUT17_LABELS, recipe.get("freeze_word_embeddings", False))
     arguments = {
         key: recipe[key]
         for key in ("learning_rate", "per_device_train_batch_size", "num_train_epochs", "weight_decay",

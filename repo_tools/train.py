@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "train_sampling_strategy": "random",
     "seed": 42,
     "cpu_bf16": False,
+    "freeze_word_embeddings": False,
     "resume_from_checkpoint": False,
     "final_fit": False,
     "push_to_hub": False,
@@ -169,7 +170,7 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
 
     set_seed(p["seed"])
     tokenizer = load_tokenizer(model_checkpoint)
-    model = load_token_classifier(model_checkpoint, label_names)
+    model = load_token_classifier(model_checkpoint, label_names, p["freeze_word_embeddings"])
     learning_rate, num_train_epochs = recipe_for(model_checkpoint, p["learning_rate"], p["num_train_epochs"])
     common = dict(
         learning_rate=learning_rate, per_device_train_batch_size=p["per_device_train_batch_size"],
@@ -218,7 +219,7 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
             load_best_model_at_end=False, **common,
         )
         trainer = build_trainer(
-            load_token_classifier(model_checkpoint, label_names), final_args, tokenizer,
+            load_token_classifier(model_checkpoint, label_names, p["freeze_word_embeddings"]), final_args, tokenizer,
             concatenate_datasets([tokenized["train"], tokenized["validation"]]), None, label_names,
         )
         if recorder:

@@ -72,6 +72,15 @@ def test_throughput_times_a_random_sample_of_each_recipes_own_batches(sample_dir
         assert r["steps"] == 4 and r["real_tokens_per_second"] > 0 and 0 <= r["optimizer_ms_per_step"] < r["ms_per_step"]
 
 
+def test_a_recipe_can_freeze_the_word_embeddings(sample_dir, tiny_model_dir, tmp_path):
+    _, tokenized, tokenizer = bench.tokenize(str(sample_dir), str(tiny_model_dir))
+    for freeze in (False, True):
+        trainer = bench.make_trainer({**recipe(tiny_model_dir, "random"), "freeze_word_embeddings": freeze},
+                                     tokenized["train"], None, tokenizer, str(tmp_path), eval_strategy="no",
+                                     save_strategy="no", load_best_model_at_end=False)
+        assert trainer.model.get_input_embeddings().weight.requires_grad is not freeze
+
+
 def test_faster_inference_scores_each_way_against_fp32(sample_dir, tiny_model_dir):
     report = bench.faster_inference(str(tiny_model_dir), str(sample_dir), batch_size=4, repeats=1)
     ways = report["ways"]
@@ -94,7 +103,7 @@ def test_recipes_are_parameter_files_the_notebooks_accept():
     declared = set()
     for name in ("02_preprocess", "03_train"):
         declared |= set(papermill.inspect_notebook(str(bench.ROOT / "notebooks" / f"{name}.ipynb")))
-    for name in ("guide-offline", "offline-minilm", "fast-recipe"):
+    for name in ("guide-offline", "offline-minilm", "fast-recipe", "fast-recipe-frozen"):
         assert set(bench.load_recipe(name)) <= declared, name
 
 

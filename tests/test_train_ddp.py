@@ -46,12 +46,15 @@ def prepared(tmp_path_factory, sample_dir, tiny_model_dir) -> Path:
 
 @pytest.fixture(scope="module")
 def ddp_run(prepared, sample_dir):
-    """torchrun with 2 CPU processes, in the tiny configuration, with a final fit on train + validation."""
+    """torchrun with 2 CPU processes, in the tiny configuration, with a final fit on train + validation.
+
+    The word embeddings are frozen: DDP must then leave that parameter out of its gradient all-reduce.
+    """
     params = prepared / "params.yaml"
     params.write_text(yaml.safe_dump({
         "data_dir": str(sample_dir),  # a parameter of notebook 01: ignored here, as papermill ignores it in 03
         "num_train_epochs": EPOCHS, "learning_rate": 5e-3, "per_device_train_batch_size": PER_DEVICE_BATCH,
-        "seed": 42, "final_fit": True,
+        "seed": 42, "final_fit": True, "freeze_word_embeddings": True,
     }))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
            "OMP_NUM_THREADS": "1", "CI": "1"}
@@ -117,6 +120,20 @@ def test_the_training_loss_falls(ddp_run):
     assert len(losses) == EPOCHS  # the log of the first run, by epoch, as notebook 03 saves it
     assert losses[-1] < 0.7 * losses[0], losses
     assert any("eval_f1" in entry for entry in history)
+
+
+def test_frozen_word_embeddings_stay_pretrained_in_both_runs(ddp_run, tiny_model_dir):
+    from safetensors.torch import load_file
+
+    run, _ = ddp_run
+    pretrained = load_file(tiny_model_dir / "model.safetensors")
+    metrics = json.loads((run / "artifacts" / "train_metrics.json").read_text())
+    for folder in (Path(metrics["best_checkpoint"]), run / "artifacts" / "model"):  # the first run, the final fit
+        trained = load_file(folder / "model.safetensors")
+        name = "bert.embeddings.word_embeddings.weight"
+        assert trained[name].equal(pretrained[name]), folder
+        assert not trained["bert.encoder.layer.0.attention.self.query.weight"].equal(
+            pretrained["bert.encoder.layer.0.attention.self.query.weight"]), folder
 
 
 def test_rank_zero_alone_writes_one_model_and_one_metrics_file(ddp_run):

@@ -82,3 +82,20 @@ def test_wnut17_model_labels_equal_the_classlabel_names(tiny_model_dir, wnut, tm
     config = AutoConfig.from_pretrained(tmp_path)
     assert [config.id2label[i] for i in range(config.num_labels)] == names == WNUT17_LABELS
     assert [config.label2id[name] for name in names] == list(range(13))
+
+
+def test_freeze_word_embeddings_trains_every_parameter_but_the_word_embeddings(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
+    assert all(p.requires_grad for p in load_token_classifier(str(tiny_model_dir), WNUT17_LABELS).parameters())
+    model = load_token_classifier(str(tiny_model_dir), WNUT17_LABELS, freeze_word_embeddings=True)
+    assert [name for name, p in model.named_parameters() if not p.requires_grad] == ["bert.embeddings.word_embeddings.weight"]
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    args = training_arguments(tmp_path, num_train_epochs=2, use_cpu=True, disable_tqdm=True, learning_rate=5e-3,
+                              per_device_train_batch_size=16, save_strategy="no", load_best_model_at_end=False)
+    trainer = build_trainer(model, args, tiny_tokenizer, tokenized["train"], tokenized["validation"], WNUT17_LABELS)
+    trainer.train()
+    losses = [entry["loss"] for entry in trainer.state.log_history if "loss" in entry]
+    assert losses[-1] < losses[0], losses  # it learned, with the word embeddings fixed
+    moved = {name for name, p in model.named_parameters() if not p.detach().equal(before[name])}
+    assert "bert.embeddings.word_embeddings.weight" not in moved
+    assert {"classifier.weight", "bert.embeddings.position_embeddings.weight",
+            "bert.encoder.layer.0.attention.self.query.weight"} <= moved
