@@ -507,10 +507,12 @@ def print_table(report: dict[str, Any]) -> None:
                 else:
                     print(f"{'  ' + way:36} {r['verdict']}")
     if "quality" in report:
-        g, p = report["quality"]["guide"], report["quality"]["project"]
-        print(f"\n{'quality (native pass)':52} {'guide':>10} {'project':>10}")
+        quality = report["quality"]
+        print(f"\n{'quality (native pass)':44}" + "".join(f" {n[:14]:>14}" for n in quality))
+        best = {n: max(e["eval_f1"] for e in q["validation_f1_by_epoch"]) for n, q in quality.items()}
+        print(f"{'  best validation F1':44}" + "".join(f" {best[n]:14.3f}" for n in quality))
         for key in ("test_f1", "train_seconds", "chosen_epochs"):
-            print(f"{'  ' + key:52} {g[key]:10.3f} {p[key]:10.3f}")
+            print(f"{'  ' + key:44}" + "".join(f" {q[key]:14.3f}" for q in quality.values()))
     if "batched_inference" in report:
         i = report["batched_inference"]
         print(f"\npredict_entities batched over one text at a time: {i['predict_entities']['speedup']:.2f}x")
@@ -523,17 +525,23 @@ def markdown_tables(report: dict[str, Any]) -> str:
     """README tables from a report: training and inference, one column pair per pass (processor kind)."""
     passes = report.get("passes", {})
     names = [n for n in passes if "throughput" in passes[n]]
+    quality = report.get("quality", {})
     lines = []
     if names:
         recipes = list(passes[names[0]]["throughput"])
         head = " | ".join(f"{n}: real tokens/s | {n}: × guide" for n in names)
-        lines += [f"| recipe | {head} |", "| --- |" + " ---: | ---: |" * len(names)]
+        scores = " | best validation F1 | test F1" if quality else ""
+        lines += [f"| recipe | {head}{scores} |", "| --- |" + " ---: | ---: |" * len(names) + " ---: | ---: |" * bool(quality)]
         for recipe in recipes:
             cells = []
             for n in names:
                 t = passes[n]["throughput"]
                 cells.append(f"{t[recipe]['real_tokens_per_second']:.0f} ({t[recipe]['precision']}) | "
                              f"{t[recipe]['real_tokens_per_second'] / t['guide']['real_tokens_per_second']:.2f}")
+            if quality:
+                q = quality.get(recipe)
+                cells.append(f"{max(e['eval_f1'] for e in q['validation_f1_by_epoch']):.3f} | {q['test_f1']:.3f}"
+                             if q else "not measured | not measured")
             lines.append(f"| {recipe} | " + " | ".join(cells) + " |")
     names = [n for n in passes if "inference" in passes[n]]
     if names:

@@ -45,10 +45,16 @@ def test_printed_table_names_processor_and_both_passes(capsys):
               "processor": {"name": "Fake CPU", "instruction_set": bench.instruction_set({"avx2", "avx512f"})},
               "passes": {"native": {"torch": {**view, "aten_cpu_capability": "AVX512"}}, "avx2": {"torch": view}}}
     report["passes"]["avx2"]["limits_took_effect"] = bench.limits_took_effect(report["passes"]["avx2"])
+    scores = lambda f1, *validation: {"test_f1": f1, "train_seconds": 9.0, "chosen_epochs": 2,
+                                      "validation_f1_by_epoch": [{"epoch": i + 1, "eval_f1": v} for i, v in enumerate(validation)]}
+    report["quality"] = {"guide": scores(0.1, 0.0, 0.2), "project": scores(0.4, 0.5, 0.6), "frozen": scores(0.3, 0.55, 0.45)}
     bench.print_table(report)
     printed = capsys.readouterr().out
     assert "Fake CPU" in printed and "AVX2, AVX-512 (no AVX512-BF16, no AMX)" in printed
     assert "pass 'native': ATen AVX512" in printed and "limits took effect: True" in printed
+    # every recipe's quality, the extra ones included
+    assert printed.split("best validation F1")[1].split()[:3] == ["0.200", "0.600", "0.550"]
+    assert printed.split("test_f1")[1].split()[:3] == ["0.100", "0.400", "0.300"]
 
 
 def test_limits_must_show_in_torch_for_the_avx2_pass():
@@ -121,3 +127,10 @@ def test_readme_tables_come_from_the_report():
     tables = bench.markdown_tables({"passes": passes})
     assert "| project | 250 (bf16) | 2.50 | 120 (fp32) | 1.50 |" in tables
     assert "| bf16 autocast | not run | skipped: no native bf16 here |" in tables
+    assert "F1" not in tables.splitlines()[0]  # no quality part, no quality columns
+    validation = [{"epoch": 1, "eval_f1": 0.51}, {"epoch": 2, "eval_f1": 0.58}]
+    tables = bench.markdown_tables({"passes": passes, "quality": {"project": {"validation_f1_by_epoch": validation,
+                                                                              "test_f1": 0.4654}}})
+    assert tables.splitlines()[0].endswith("| best validation F1 | test F1 |")
+    assert "| project | 250 (bf16) | 2.50 | 120 (fp32) | 1.50 | 0.580 | 0.465 |" in tables
+    assert "| guide | 100 (fp32) | 1.00 | 80 (fp32) | 1.00 | not measured | not measured |" in tables
