@@ -569,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", help="a fine-tuned model for the inference part (default: train one)")
     parser.add_argument("--guide", default="guide-offline", help="params/<name>.yaml of the guide's recipe")
     parser.add_argument("--project", default="fast-recipe", help="params/<name>.yaml of the project's recipe")
-    parser.add_argument("--also", nargs="*", default=[], help="more recipes (names or YAML paths) for the throughput part")
+    parser.add_argument("--also", nargs="*", default=[], help="more recipes (names or YAML paths) for the throughput and quality parts")
     parser.add_argument("--model-recipe", default=None, help="recipe that fine-tunes the inference model (default: the project's)")
     parser.add_argument("--markdown", help="print README tables from this report and stop")
     parser.add_argument("--pass-only", choices=list(PASSES), help=argparse.SUPPRESS)

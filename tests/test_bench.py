@@ -45,8 +45,10 @@ def test_printed_table_names_processor_and_both_passes(capsys):
               "processor": {"name": "Fake CPU", "instruction_set": bench.instruction_set({"avx2", "avx512f"})},
               "passes": {"native": {"torch": {**view, "aten_cpu_capability": "AVX512"}}, "avx2": {"torch": view}}}
     report["passes"]["avx2"]["limits_took_effect"] = bench.limits_took_effect(report["passes"]["avx2"])
-    scores = lambda f1, *validation: {"test_f1": f1, "train_seconds": 9.0, "chosen_epochs": 2,
-                                      "validation_f1_by_epoch": [{"epoch": i + 1, "eval_f1": v} for i, v in enumerate(validation)]}
+    def scores(f1, *validation):
+        return {"test_f1": f1, "train_seconds": 9.0, "chosen_epochs": 2,
+                "validation_f1_by_epoch": [{"epoch": i + 1, "eval_f1": v} for i, v in enumerate(validation)]}
+
     report["quality"] = {"guide": scores(0.1, 0.0, 0.2), "project": scores(0.4, 0.5, 0.6), "frozen": scores(0.3, 0.55, 0.45)}
     bench.print_table(report)
     printed = capsys.readouterr().out
