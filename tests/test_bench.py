@@ -111,7 +111,7 @@ def test_recipes_are_parameter_files_the_notebooks_accept():
     declared = set()
     for name in ("02_preprocess", "03_train"):
         declared |= set(papermill.inspect_notebook(str(bench.ROOT / "notebooks" / f"{name}.ipynb")))
-    for name in ("guide-offline", "offline-minilm", "fast-recipe", "fast-recipe-frozen"):
+    for name in ("guide-offline", "offline-minilm", "fast-recipe", "fast-recipe-trained-embeddings"):
         assert set(bench.load_recipe(name)) <= declared, name
 
 
