@@ -316,6 +316,11 @@ def quality(recipe: dict[str, Any], data_dir: str, save_model_to: str | None = N
     return report
 
 
+def best_validation_f1(quality_report: dict[str, Any]) -> float:
+    """The best epoch's validation F1 of one recipe's `quality()` report."""
+    return max(e["eval_f1"] for e in quality_report["validation_f1_by_epoch"])
+
+
 def _test_scores(trainer: Any, test: Any) -> dict[str, Any]:
     """Entity scores on the test split."""
     from ner_helpers.data import WNUT17_LABELS
@@ -509,8 +514,7 @@ def print_table(report: dict[str, Any]) -> None:
     if "quality" in report:
         quality = report["quality"]
         print(f"\n{'quality (native pass)':44}" + "".join(f" {n[:14]:>14}" for n in quality))
-        best = {n: max(e["eval_f1"] for e in q["validation_f1_by_epoch"]) for n, q in quality.items()}
-        print(f"{'  best validation F1':44}" + "".join(f" {best[n]:14.3f}" for n in quality))
+        print(f"{'  best validation F1':44}" + "".join(f" {best_validation_f1(q):14.3f}" for q in quality.values()))
         for key in ("test_f1", "train_seconds", "chosen_epochs"):
             print(f"{'  ' + key:44}" + "".join(f" {q[key]:14.3f}" for q in quality.values()))
     if "batched_inference" in report:
@@ -531,7 +535,7 @@ def markdown_tables(report: dict[str, Any]) -> str:
         recipes = list(passes[names[0]]["throughput"])
         head = " | ".join(f"{n}: real tokens/s | {n}: × guide" for n in names)
         scores = " | best validation F1 | test F1" if quality else ""
-        lines += [f"| recipe | {head}{scores} |", "| --- |" + " ---: | ---: |" * len(names) + " ---: | ---: |" * bool(quality)]
+        lines += [f"| recipe | {head}{scores} |", "| --- |" + " ---: | ---: |" * (len(names) + bool(quality))]
         for recipe in recipes:
             cells = []
             for n in names:
@@ -540,8 +544,7 @@ def markdown_tables(report: dict[str, Any]) -> str:
                              f"{t[recipe]['real_tokens_per_second'] / t['guide']['real_tokens_per_second']:.2f}")
             if quality:
                 q = quality.get(recipe)
-                cells.append(f"{max(e['eval_f1'] for e in q['validation_f1_by_epoch']):.3f} | {q['test_f1']:.3f}"
-                             if q else "not measured | not measured")
+                cells.append(f"{best_validation_f1(q):.3f} | {q['test_f1']:.3f}" if q else "not measured | not measured")
             lines.append(f"| {recipe} | " + " | ".join(cells) + " |")
     names = [n for n in passes if "inference" in passes[n]]
     if names:
