@@ -89,3 +89,22 @@ def scratch_artifacts_dir(artifacts_dir: str | os.PathLike, scratch: str = "arti
             shutil.copy2(source / name, target / name)
     print(f"copied what notebooks 01 and 02 saved to {target}: set artifacts_dir = {str(target)!r} for the exercise")
     return str(target)
+
+
+def kept_sentences(artifacts_dir: str | os.PathLike, split: str):
+    """The words and tags of the sentences of `split` that notebook 02 kept and tokenized (a `datasets.Dataset`).
+
+    `max_train_samples` and `max_eval_samples` (notebook 02) keep the first sentences of a split, so
+    these are the first rows of notebook 01's data set, as many as notebook 02's tokenized split holds.
+    Notebooks 04 and 05 score and show exactly these, whatever the subset.
+    """
+    from datasets import load_from_disk
+
+    words = load_from_disk(str(require_artifact(artifacts_dir, "dataset")))[split]
+    kept = load_from_disk(str(require_artifact(artifacts_dir, "tokenized")))[split].num_rows
+    if kept > words.num_rows:
+        raise ValueError(
+            f"{artifacts_dir}: notebook 02 tokenized {kept} {split} sentences but notebook 01 saved {words.num_rows}: "
+            "they come from different runs. Run notebooks 01 and 02 again with this artifacts_dir."
+        )
+    return words.select(range(kept))

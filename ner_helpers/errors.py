@@ -15,3 +15,7 @@ class MissingArtifactError(FileNotFoundError):
 
 class ChecksumMismatchError(RuntimeError):
     """A downloaded file differs from the known one: the message names the file and the way out."""
+
+
+class ParameterError(ValueError):
+    """A notebook parameter of the wrong type or with an impossible value: the message names it and what it accepts."""

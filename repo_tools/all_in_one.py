@@ -64,7 +64,7 @@ def _assigned_names(source: str) -> set[str]:
 def _parameter_lines(cell: nbformat.NotebookNode) -> dict[str, str]:
     lines = {}
     for line in cell.source.splitlines():
-        match = re.match(r"(\w+)\s*=", line)
+        match = re.match(r"(\w+)\s*(:[^=]*)?=", line)  # `name = value` or `name: "type" = value`
         if match:
             lines[match.group(1)] = line
     return lines

@@ -27,7 +27,7 @@ COLAB_KEEPS = {"torch", "numpy", "pandas", "pyarrow", "matplotlib", "scikit-lear
 TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest", "pytest-xdist", "mutmut"}
 
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\([^)]*\)")
-# A link to a helper's source, `[`name`](<where>ner_helpers/module.py#L12)`: on GitHub when the repository
+# A link to a helper's source, `[`name`](<where>ner_helpers/module.py)`: on GitHub when the repository
 # has a public home (Colab opens it there), else relative to the notebook (JupyterLab and GitHub's viewer open it).
 SOURCE_LINK_RE = re.compile(r"\]\((?:https://github\.com/[^/)\s]+/[^/)\s]+/blob/[^/)\s]+/|(?:\.\./)+)(ner_helpers/\w+\.py(?:#L\d+)?)\)")
 REPO_LINE_RE = re.compile(r'^REPO, BRANCH = .*$', re.MULTILINE)
@@ -106,7 +106,7 @@ def badge(notebook: Path, repo: str, branch: str, root: Path = ROOT) -> str:
 
 
 def source_link(notebook: Path, target: str, repo: str, branch: str, root: Path = ROOT) -> str:
-    """Where a link to `target` (ner_helpers/module.py#L12) points from this notebook under the setting."""
+    """Where a link to `target` (ner_helpers/module.py) points from this notebook under the setting."""
     if repo == PLACEHOLDER:
         file, hash_sign, line = target.partition("#")
         return os.path.relpath(root / file, root / source_path(notebook, root).parent) + hash_sign + line

@@ -85,6 +85,30 @@ def resolve_paths(parameters: dict[str, Any]) -> dict[str, Any]:
     return resolved
 
 
+def declared(name: str) -> dict[str, Any]:
+    """The parameters notebooks/<name>.ipynb declares, as papermill reads its `parameters` cell."""
+    import papermill
+
+    return papermill.inspect_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb"))
+
+
+def parameter_problems(parameters: dict[str, Any], notebooks: list[str]) -> str | None:
+    """The message of the first notebook that would refuse its values (types, impossible values), else None.
+
+    Checked for every notebook before the first one runs, so a bad value for 03 stops `make run`
+    before 01 and 02 have written anything.
+    """
+    from ner_helpers.errors import ParameterError
+    from ner_helpers.parameters import check_parameters
+
+    for name in notebooks:
+        try:
+            check_parameters(name, **{k: v for k, v in parameters.items() if k in declared(name)})
+        except ParameterError as error:
+            return str(error)
+    return None
+
+
 def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: bool = True) -> float:
     """Run notebooks/<name>.ipynb into run_dir with the parameters it declares; the seconds it took.
 
@@ -97,8 +121,7 @@ def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: boo
     from repo_tools.student_notebooks import student_copy
 
     source = NOTEBOOK_DIR / f"{name}.ipynb"
-    declared = papermill.inspect_notebook(str(source))
-    own = {k: v for k, v in parameters.items() if k in declared}
+    own = {k: v for k, v in parameters.items() if k in declared(name)}
     print(f"== {name} {own}" + ("" if solutions else " (without the solutions)"), flush=True)
     notebook = str(source) if solutions else student_copy(nbformat.read(source, as_version=4))
     start = time.perf_counter()
@@ -180,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     run_dir = Path(args.run_dir).resolve()
     artifacts_dir = run_dir / "artifacts"
     parameters = notebook_parameters(args, artifacts_dir)
-    message = preflight(
+    message = parameter_problems(parameters, args.notebooks) or preflight(
         parameters.get("data_dir"), parameters.get("model_checkpoint"), parameters.get("data_files"), parameters.get("dataset_name")
     )
     if message:

@@ -14,7 +14,6 @@ process of rank 0 writes. `train()` is the function `accelerate.notebook_launche
 from __future__ import annotations
 
 import argparse
-import ast
 import hashlib
 import json
 import os
@@ -52,15 +51,11 @@ class ParameterError(ValueError):
 
 def notebook_parameter_names(notebook_dir: Path = NOTEBOOK_DIR) -> set[str]:
     """The names every notebook declares in its `parameters` cell (read from the notebook files)."""
-    import nbformat
+    import papermill
 
     names: set[str] = set()
     for path in sorted(notebook_dir.glob("0*.ipynb")):
-        for cell in nbformat.read(path, as_version=4).cells:
-            if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
-                tree = ast.parse(cell.source)
-                names |= {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
-                          if isinstance(t, ast.Name)}
+        names |= set(papermill.inspect_notebook(str(path)))
     return names
 
 

@@ -71,3 +71,39 @@ def test_offline_route_passes_the_preflight(sample_dir, tiny_model_dir):
 
     assert preflight(str(sample_dir), str(tiny_model_dir)) is None
     assert "the data set" in preflight(None, str(tiny_model_dir))
+
+
+@pytest.mark.parametrize(
+    ("notebook", "parameters", "named"),
+    [
+        ("01_load_data", {"data_files": {"train": "train.txt", "dev": "dev.txt"}}, "data_files"),
+        ("02_preprocess", {"max_length": 2}, "max_length"),
+        ("03_train", {"train_sampling_strategy": "by_length", "num_train_epochs": 0}, "train_sampling_strategy"),
+    ],
+)
+def test_a_bad_parameter_stops_the_notebook_in_its_first_cells_before_anything_is_written(tmp_path, notebook, parameters, named):
+    artifacts = tmp_path / "artifacts"
+    with pytest.raises(papermill.PapermillExecutionError) as failure:
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(tmp_path / "out.ipynb"),
+            parameters={"artifacts_dir": str(artifacts), **parameters}, cwd=str(ROOT / "notebooks"),
+            kernel_name="python3", progress_bar=False,
+        )
+    assert failure.value.ename == "ParameterError"
+    assert f"{named}=" in failure.value.evalue and f"{named} takes " in failure.value.evalue
+    assert failure.value.exec_count <= 4  # the cell right after the parameters (and papermill's injected one)
+    assert not artifacts.exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [(["--epochs", "0"], "num_train_epochs=0.0"), (["--learning-rate", "-0.001"], "learning_rate=-0.001"),
+     (["--max-eval-samples", "0"], "max_eval_samples=0")],
+)
+def test_make_run_refuses_a_bad_value_before_the_first_notebook(tmp_path, capsys, sample_dir, tiny_model_dir, given, named):
+    from repo_tools.runner import main
+
+    code = main(["--run-dir", str(tmp_path / "run"), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir), *given])
+    assert code == 2
+    assert f"{named} is not accepted" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()  # no notebook ran, nothing was written
