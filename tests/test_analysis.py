@@ -222,6 +222,22 @@ def test_per_type_table_has_each_type_and_overall():
     assert table.loc["overall", "support"] == 6 == table.loc[TYPES, "support"].sum()
 
 
+def test_per_type_table_puts_each_number_in_its_own_cell():
+    # Written by hand, every number different: a swapped column or row cannot go unnoticed.
+    metrics = {
+        "precision": 0.6, "recall": 0.45, "f1": 0.514, "accuracy": 0.93, "number_of_entities": 20,
+        "per_type": {"group": {"precision": 0.25, "recall": 0.125, "f1": 1 / 6, "support": 8},
+                     "person": {"precision": 0.8, "recall": 0.5, "f1": 8 / 13, "support": 12}},
+    }
+    table = per_type_table(metrics)
+    assert table.to_dict("index") == {
+        "group": {"precision": 0.25, "recall": 0.125, "f1": 1 / 6, "support": 8},
+        "person": {"precision": 0.8, "recall": 0.5, "f1": 8 / 13, "support": 12},
+        "overall": {"precision": 0.6, "recall": 0.45, "f1": 0.514, "support": 20},
+    }
+    assert table.index.name == "type" and str(table["support"].dtype).startswith("int")
+
+
 LOG_HISTORY = [
     {"loss": 1.2, "grad_norm": 3.1, "learning_rate": 1e-5, "epoch": 1.0, "step": 10},
     {"eval_loss": 0.9, "eval_precision": 0.2, "eval_recall": 0.1, "eval_f1": 0.13, "eval_runtime": 1.5, "epoch": 1.0, "step": 10},

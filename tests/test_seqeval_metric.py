@@ -125,6 +125,36 @@ def test_per_type_table_shape_from_a_seqeval_result():
     assert shaped == pytest.approx(direct)
 
 
+def test_seqeval_result_is_reshaped_field_by_field():
+    # A result written by hand in which no two numbers are equal: a swapped field cannot go unnoticed.
+    result = {
+        "location": {"precision": 0.5, "recall": 0.25, "f1": 1 / 3, "number": 4},
+        "group": {"precision": 0.75, "recall": 0.6, "f1": 2 / 3, "number": 5},
+        "overall_precision": 0.625, "overall_recall": 4 / 9, "overall_f1": 0.52, "overall_accuracy": 0.875,
+    }
+    assert seqeval_to_entity_metrics(result) == {
+        "precision": 0.625, "recall": 4 / 9, "f1": 0.52, "accuracy": 0.875, "number_of_entities": 9,
+        "per_type": {  # sorted by type
+            "group": {"precision": 0.75, "recall": 0.6, "f1": 2 / 3, "support": 5},
+            "location": {"precision": 0.5, "recall": 0.25, "f1": 1 / 3, "support": 4},
+        },
+    }
+    assert list(seqeval_to_entity_metrics(result)["per_type"]) == ["group", "location"]
+
+
+def test_local_metric_and_reshaping_by_hand_where_precision_and_recall_differ():
+    # test_metrics.py's sample, worked by hand there: 7 predicted, 5 gold, 4 right. P 4/7, R 4/5, F1 2/3,
+    # accuracy 11/16; location P 1/2, R 1, F1 2/3; creative-work only predicted, corporation only missed.
+    from test_metrics import PREDICTIONS as P, REFERENCES as R
+
+    shaped = seqeval_to_entity_metrics(load_seqeval(hub=False).compute(predictions=P, references=R, zero_division=0))
+    assert (shaped["precision"], shaped["recall"], shaped["f1"], shaped["accuracy"]) == pytest.approx((4 / 7, 4 / 5, 2 / 3, 11 / 16))
+    assert shaped["number_of_entities"] == 5
+    assert shaped["per_type"]["location"] == pytest.approx({"precision": 0.5, "recall": 1.0, "f1": 2 / 3, "support": 1})
+    assert shaped["per_type"]["creative-work"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0}
+    assert shaped["per_type"]["corporation"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1}
+
+
 def test_label_all_tokens_still_scores_words(sample_dir, tiny_tokenizer):
     """Trained on every sub-token, scored on words: continuation pieces never reach the metric."""
     raw = load_wnut17(sample_dir)
