@@ -7,6 +7,10 @@ side by side, on the same encoder (the offline MiniLM) and the same data, in two
 subprocesses: "native" (all the kernels this CPU has) and "avx2" (kernels limited to AVX2 through
 ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA and MKL_ENABLE_INSTRUCTIONS, so a machine with AVX-512 also
 reports what an AVX2-only CPU would do; the report checks that the limits took effect).
+
+Training throughput is timed in rounds, the recipes in turn; --quick repeats the rounds until the last
+few agree on each recipe's ratio over the guide (or its time budget is spent), prints each ratio's
+spread over the rounds, and says CANNOT RANK where the rounds cannot tell two recipes apart.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ import json
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,8 +41,17 @@ PASSES: dict[str, dict[str, str]] = {
     "native": {},
     "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
 }
-QUICK = {"sentences": 128, "rounds": 2, "inference_epochs": 0.5, "repeats": 1}
-FULL = {"sentences": 1536, "rounds": 3, "inference_epochs": None, "repeats": 3}
+# Training throughput is timed in rounds; one round trains each recipe on about `sentences_per_round`
+# sentences' worth of its own batches, the recipes taking turns (guide, project, guide, project, ...).
+# QUICK repeats rounds until the last `min_rounds` of them agree (every recipe's ratio over the guide
+# within `spread_limit` of its median, max - min) or `budget_seconds` per recipe and pass are spent
+# (at least `min_rounds`, at most `max_rounds`); FULL always runs its 3 rounds of 512 sentences.
+QUICK = {"sentences_per_round": 128, "min_rounds": 4, "max_rounds": 12, "budget_seconds": 35, "spread_limit": 0.05,
+         "inference_epochs": 0.5, "repeats": 1}
+FULL = {"sentences_per_round": 512, "min_rounds": 3, "max_rounds": 3, "budget_seconds": None, "spread_limit": 0.05,
+        "inference_epochs": None, "repeats": 3}
+# A load average at the start of at least this many runnable processes per core: other work is running.
+BUSY_LOAD_PER_CORE = 0.5
 # A faster way of running the model is kept when it is at least this much faster than fp32 ...
 KEEP_SPEEDUP = 1.5
 # ... and its test entity F1 is within this of fp32's.
@@ -108,6 +122,118 @@ def limits_took_effect(pass_report: dict[str, Any]) -> bool:
     view = pass_report["torch"]
     return view["aten_cpu_capability"] == "AVX2" and not view["onednn_bf16_supported"] and \
         "AVX2" in pass_report.get("mkl", "AVX2")
+
+
+# --- rounds, spread and ranking (pure: tested with hand-worked numbers) ----------------------------
+
+def relative_spread(values: list[float]) -> float:
+    """(max - min) / median of `values`: 0.04 means the lowest and highest lie 4% of the median apart."""
+    return (max(values) - min(values)) / statistics.median(values)
+
+
+def ratio_interval(rates: list[float], baseline_rates: list[float]) -> dict[str, Any]:
+    """A recipe's ratio over the baseline from rounds timed in pairs: the median of the per-round ratios,
+    the lowest and highest of them, and their relative spread.
+
+    Each round's ratio divides two rates measured one after the other, so a burst of load that slows
+    both cancels out; dividing the two medians would not pair them.
+    """
+    ratios = [rate / base for rate, base in zip(rates, baseline_rates, strict=True)]
+    return {"median": statistics.median(ratios), "low": min(ratios), "high": max(ratios),
+            "spread": relative_spread(ratios), "per_round": ratios}
+
+
+def stop_reason(rates: dict[str, list[float]], baseline: str, min_rounds: int, max_rounds: int,
+                spread_limit: float, elapsed: float = 0.0, budget_seconds: float | None = None) -> str | None:
+    """Why the rounds stop after the ones in `rates` (one rate per recipe and round), or None to go on.
+
+    Never before `min_rounds`. Then "stable" once, over the last `min_rounds` rounds, every recipe's
+    ratio over the baseline has a relative spread of at most `spread_limit`; else "rounds" at
+    `max_rounds`, or "budget" once `elapsed` seconds reach `budget_seconds` per recipe.
+    """
+    done = len(rates[baseline])
+    if done < min_rounds:
+        return None
+    window = slice(done - min_rounds, done)
+    if all(ratio_interval(rates[name][window], rates[baseline][window])["spread"] <= spread_limit
+           for name in rates if name != baseline):
+        return "stable"
+    if done >= max_rounds:
+        return "rounds"
+    if budget_seconds is not None and elapsed >= budget_seconds * len(rates):
+        return "budget"
+    return None
+
+
+def interleaved_rounds(names: list[str], time_round: Any, min_rounds: int, max_rounds: int, spread_limit: float,
+                       budget_seconds: float | None = None, clock: Any = time.perf_counter) -> tuple[dict[str, list[float]], str]:
+    """Call `time_round(name, round)` (it returns a rate) for each recipe in turn, round after round,
+    until `stop_reason` says stop; the first name is the baseline. Returns the rates and the reason.
+    """
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    start = clock()
+    for r in range(max_rounds):
+        for name in names:
+            rates[name].append(time_round(name, r))
+        reason = stop_reason(rates, names[0], min_rounds, max_rounds, spread_limit, clock() - start, budget_seconds)
+        if reason:
+            return rates, reason
+    return rates, "rounds"
+
+
+def rank(intervals: dict[str, dict[str, float]], spread_limit: float) -> list[dict[str, Any]]:
+    """For each pair of recipes, which is faster, or why these rounds cannot tell.
+
+    `intervals` holds each recipe's ratio over the baseline (`ratio_interval`; the baseline's own is
+    1 to 1). Two recipes are ranked only when both ratios' spreads are at most `spread_limit` and their
+    intervals (lowest to highest round) do not overlap.
+    """
+    verdicts = []
+    names = list(intervals)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            x, y = intervals[a], intervals[b]
+            unstable = [n for n in (a, b) if intervals[n]["spread"] > spread_limit]
+            verdict: dict[str, Any] = {"recipes": [a, b]}
+            if unstable:
+                verdict.update(ranked=False, reason="; ".join(
+                    f"{n}'s ratio over the guide varies by {intervals[n]['spread']:.0%} between rounds "
+                    f"(more than {spread_limit:.0%})" for n in unstable))
+            elif x["low"] <= y["high"] and y["low"] <= x["high"]:
+                verdict.update(ranked=False, reason=f"their ratios over the guide overlap ({_span(x)} and {_span(y)})")
+            else:
+                faster, slower = (a, b) if x["low"] > y["high"] else (b, a)
+                verdict.update(ranked=True, faster=faster, slower=slower)
+            verdicts.append(verdict)
+    return verdicts
+
+
+def _span(interval: dict[str, float]) -> str:
+    return f"{interval['low']:.2f}-{interval['high']:.2f}"
+
+
+def ranking_lines(ranking: list[dict[str, Any]], quick: bool) -> list[str]:
+    """The ranking in sentences: 'project is faster than guide', or 'CANNOT RANK ...' with what to do."""
+    advice = ("run the full `make bench` on a quiet machine" if quick
+              else "run `make bench` again on a quiet machine")
+    return [f"{v['faster']} is faster than {v['slower']}" if v["ranked"]
+            else f"CANNOT RANK {v['recipes'][0]} and {v['recipes'][1]}: {v['reason']}; {advice}" for v in ranking]
+
+
+def load_warning(load_average: float, cores: int | None) -> str | None:
+    """A warning when the 1-minute load average shows other work on the machine, else None."""
+    cores = cores or 1
+    if load_average < BUSY_LOAD_PER_CORE * cores:
+        return None
+    return (f"load average {load_average:.2f} on {cores} cores at the start: other work is running, so the "
+            "throughput figures, the quick ones above all, may be off; measure on a quiet machine")
+
+
+STOPPED = {
+    "stable": "the last {n} rounds agree: every ratio over the guide within {limit:.0%}",
+    "rounds": "{rounds} rounds, the most planned",
+    "budget": "the time budget ({budget:g} s per recipe) ran out before the last {n} rounds agreed within {limit:.0%}",
+}
 
 
 # --- training ----------------------------------------------------------------------------------------
@@ -208,17 +334,38 @@ def _time_batches(recipe: dict[str, Any], train: Any, tokenizer: Any, batches: l
         return time.perf_counter() - clock.start, clock.optimizer_seconds
 
 
+def stratified_rounds(batches: list[list[int]], lengths: list[int], steps: int, rounds: int,
+                      rng: np.random.Generator) -> list[list[list[int]]]:
+    """`rounds` disjoint draws of `steps` batches, each draw one batch from each of `steps` strata.
+
+    The strata cut the batches, sorted by real tokens / (computed tokens + 128), into equal parts: a
+    batch's speed depends on its padding (random batches) and its length (a step has a fixed cost, so
+    length-grouped short batches are slow), and the 128 tokens stand for that fixed cost. Every round
+    then holds the epoch's mix, and rounds differ by the machine, not by which batches they drew.
+    """
+    real = [sum(lengths[i] for i in b) for b in batches]
+    computed = [len(b) * max(lengths[i] for i in b) for b in batches]
+    order = np.argsort([r / (c + 128) for r, c in zip(real, computed)], kind="stable")
+    strata = [rng.permutation(part) for part in np.array_split(order, steps)]
+    return [[batches[int(part[r])] for part in strata] for r in range(rounds)]
+
+
 def training_throughput(
-    recipes: dict[str, dict[str, Any]], tokenized: Any, tokenizer: Any, sentences: int = 384,
-    rounds: int = 2, warmup_steps: int = 3, seed: int = 0,
-) -> dict[str, dict[str, float]]:
-    """Real (non-padding) tokens per second of each recipe over a random sample of its own batches.
+    recipes: dict[str, dict[str, Any]], tokenized: Any, tokenizer: Any, sentences_per_round: int = 128,
+    min_rounds: int = 4, max_rounds: int = 4, spread_limit: float = 0.05, budget_seconds: float | None = None,
+    warmup_steps: int = 3, seed: int = 0, time_batches: Any = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Real (non-padding) tokens per second of each recipe on its own batches, timed in interleaved rounds.
 
     Each recipe's epoch is cut into its own batches (a length-grouped sampler's first batches are its
-    longest, so timing the first steps would mislead); about `sentences` sentences' worth of whole
-    batches are drawn at random and timed in `rounds` rounds that alternate between the recipes, so
-    a change in the machine's load hits all of them alike.
+    longest, so timing the first steps would mislead). A round trains each recipe in turn, the first
+    (the guide) first, on about `sentences_per_round` sentences' worth of its batches (`stratified_rounds`),
+    after `warmup_steps` untimed steps; a burst of load then hits the recipes of a round alike. Rounds go
+    on as `stop_reason` says. The figures come from the last `min_rounds` rounds: each recipe's median
+    rate and its spread, and its ratio over the guide as the median and range of the per-round ratios.
+    Returns (per recipe, about the rounds).
     """
+    time_batches = time_batches or _time_batches
     train = tokenized["train"]
     lengths = [len(ids) for ids in train["input_ids"]]
     rng = np.random.default_rng(seed)
@@ -227,39 +374,59 @@ def training_throughput(
         batches = epoch_batches(recipe, train, tokenizer)
         size = len(batches[0])
         full = [b for b in batches if len(b) == size]  # the last, smaller batch would break the alignment
-        count = min(len(full) - warmup_steps, max(rounds, math.ceil(sentences / size)))
-        chosen = rng.permutation(len(full))
-        sample = [full[i] for i in chosen[:count]]
-        plans[name] = {
-            "epoch": padding(batches, lengths),
-            "warmup": [full[i] for i in chosen[count : count + warmup_steps]],
-            "rounds": [sample[r::rounds] for r in range(rounds)],
-        }
-    seconds = {name: 0.0 for name in recipes}
-    optimizer = {name: 0.0 for name in recipes}
-    for r in range(rounds):
-        for name, recipe in recipes.items():
-            spent, in_optimizer = _time_batches(recipe, train, tokenizer, plans[name]["rounds"][r], plans[name]["warmup"])
-            seconds[name] += spent
-            optimizer[name] += in_optimizer
+        steps = max(1, min(math.ceil(sentences_per_round / size), len(full) // 2))
+        max_rounds = min(max_rounds, len(full) // steps)
+        plans[name] = {"epoch": padding(batches, lengths), "full": full, "steps": steps,
+                       "warmup": [full[i] for i in rng.choice(len(full), min(warmup_steps, len(full)), replace=False)]}
+    for name, plan in plans.items():
+        plan["rounds"] = stratified_rounds(plan["full"], lengths, plan["steps"], max_rounds, rng)
+        plan["timed"] = []
+    min_rounds = min(min_rounds, max_rounds)
+
+    def time_round(name: str, r: int) -> float:
+        chunk = plans[name]["rounds"][r]
+        spent, in_optimizer = time_batches(recipes[name], train, tokenizer, chunk, plans[name]["warmup"])
+        real, computed = padding(chunk, lengths)
+        plans[name]["timed"].append({"batches": chunk, "seconds": spent, "optimizer_seconds": in_optimizer,
+                                     "real": real, "computed": computed})
+        return real / spent
+
+    names = list(recipes)
+    rates, reason = interleaved_rounds(names, time_round, min_rounds, max_rounds, spread_limit, budget_seconds)
+    done = len(rates[names[0]])
+    used = slice(done - min_rounds, done)
     report = {}
     for name, plan in plans.items():
-        timed = [batch for chunk in plan["rounds"] for batch in chunk]
+        window = plan["timed"][used]
+        timed = [batch for chunk in window for batch in chunk["batches"]]
         real, computed = padding(timed, lengths)
+        seconds = sum(chunk["seconds"] for chunk in window)
         epoch_real, epoch_computed = plan["epoch"]
+        over = ratio_interval(rates[name][used], rates[names[0]][used])
         report[name] = {
-            "real_tokens_per_second": real / seconds[name],
-            "computed_tokens_per_second": computed / seconds[name],
+            "real_tokens_per_second": statistics.median(rates[name][used]),
+            "spread": relative_spread(rates[name][used]),
+            "over_guide": {key: over[key] for key in ("median", "low", "high", "spread")},
+            "rounds_real_tokens_per_second": rates[name],
+            "rounds_over_guide": [rate / base for rate, base in zip(rates[name], rates[names[0]])],
+            "computed_tokens_per_second": computed / seconds,
             "padding_fraction": 1 - epoch_real / epoch_computed,
             "padding_fraction_of_sample": 1 - real / computed,
-            "ms_per_step": 1000 * seconds[name] / len(timed),
-            "optimizer_ms_per_step": 1000 * optimizer[name] / len(timed),
+            "ms_per_step": 1000 * seconds / len(timed),
+            "optimizer_ms_per_step": 1000 * sum(chunk["optimizer_seconds"] for chunk in window) / len(timed),
             "real_tokens_per_step": real / len(timed),
             "steps": len(timed),
-            "seconds": seconds[name],
+            "seconds": seconds,
             "precision": "bf16" if _uses_bf16(recipe=recipes[name]) else "fp32",
         }
-    return report
+    ranking = rank({name: r["over_guide"] for name, r in report.items()}, spread_limit)
+    rounds = {
+        "rounds": done, "used": min_rounds, "steps_per_round": {name: plan["steps"] for name, plan in plans.items()},
+        "spread_limit": spread_limit, "budget_seconds": budget_seconds, "stopped": reason,
+        "stopped_because": STOPPED[reason].format(n=min_rounds, limit=spread_limit, rounds=done, budget=budget_seconds or 0),
+        "ranking": ranking, "can_rank_all": all(v["ranked"] for v in ranking),
+    }
+    return report, rounds
 
 
 def _uses_bf16(recipe: dict[str, Any]) -> bool:
@@ -459,7 +626,9 @@ def run_pass(args: argparse.Namespace, recipes: dict[str, dict[str, Any]]) -> di
     report: dict[str, Any] = {"torch": torch_view(), "environment": {k: os.environ.get(k) for k in PASSES["avx2"]}}
     if "throughput" in args.parts:
         _, tokenized, tokenizer = tokenize(args.data_dir, recipes["guide"]["model_checkpoint"])
-        report["throughput"] = training_throughput(recipes, tokenized, tokenizer, settings["sentences"], settings["rounds"])
+        report["throughput"], report["throughput_rounds"] = training_throughput(
+            recipes, tokenized, tokenizer, settings["sentences_per_round"], settings["min_rounds"], settings["max_rounds"],
+            settings["spread_limit"], args.quick_budget if args.quick else settings["budget_seconds"])
     if "inference" in args.parts and args.model_dir:
         report["inference"] = faster_inference(args.model_dir, args.data_dir, repeats=settings["repeats"])
     return report
@@ -481,6 +650,39 @@ def start_pass(name: str, argv: list[str], out: Path) -> dict[str, Any]:
 
 # --- the table -------------------------------------------------------------------------------------
 
+def over_guide(throughput: dict[str, dict[str, Any]], name: str) -> dict[str, float]:
+    """A recipe's ratio over the guide: from the rounds' pairs where the report has them (median, low,
+    high, spread), else (reports written before the rounds were paired) the ratio of the two rates."""
+    if "over_guide" in throughput[name]:
+        return throughput[name]["over_guide"]
+    ratio = throughput[name]["real_tokens_per_second"] / throughput["guide"]["real_tokens_per_second"]
+    return {"median": ratio, "low": ratio, "high": ratio}
+
+
+def _print_throughput(throughput: dict[str, dict[str, Any]], rounds: dict[str, Any] | None, quick: bool) -> None:
+    names = list(throughput)
+
+    def row(label: str, cell: Any) -> None:
+        print(f"{'  ' + label:44}" + "".join(f" {cell(n):>14}" for n in names))
+
+    print(f"{'training (sample of each recipe batches)':44}" + "".join(f" {n[:14]:>14}" for n in names))
+    row("real tokens / s" + (" (median of rounds)" if rounds else ""), lambda n: f"{throughput[n]['real_tokens_per_second']:.1f}")
+    if rounds:
+        row("  spread of rounds (max-min)", lambda n: f"{throughput[n]['spread']:.1%}")
+    for key, label in (("padding_fraction", "padding fraction (epoch)"), ("ms_per_step", "ms per step"),
+                       ("optimizer_ms_per_step", "  of which optimizer"), ("real_tokens_per_step", "real tokens per step")):
+        row(label, lambda n: f"{throughput[n][key]:.{3 if key == 'padding_fraction' else 1}f}")
+    row("real tokens / s over the guide" + (" (median)" if rounds else ""), lambda n: f"{over_guide(throughput, n)['median']:.2f}")
+    if rounds:
+        row("  lowest-highest round", lambda n: _span(over_guide(throughput, n)))
+        row("  spread (max-min)", lambda n: f"{over_guide(throughput, n)['spread']:.1%}")
+    row("precision", lambda n: throughput[n]["precision"])
+    if rounds:
+        print(f"  rounds: {rounds['rounds']}, the recipes in turn, {rounds['used']} last used; stopped: {rounds['stopped_because']}")
+        for line in ranking_lines(rounds["ranking"], quick):
+            print("  " + line)
+
+
 def print_table(report: dict[str, Any]) -> None:
     m, cpu = report["machine"], report["processor"]
     print(f"\nprocessor: {cpu['name']}; /proc/cpuinfo: {cpu['instruction_set']['summary']}")
@@ -492,17 +694,7 @@ def print_table(report: dict[str, Any]) -> None:
               f"{'yes' if view['onednn_bf16_supported'] else 'no'}, MKL {p.get('mkl', '?')}"
               + ("" if name == "native" else f"; limits took effect: {p.get('limits_took_effect')}"))
         if "throughput" in p:
-            names = list(p["throughput"])
-            g = p["throughput"]["guide"]
-            print(f"{'training (random sample of each recipe batches)':44}" + "".join(f" {n[:14]:>14}" for n in names))
-            for key, label in (("real_tokens_per_second", "real tokens / s"), ("padding_fraction", "padding fraction (epoch)"),
-                               ("ms_per_step", "ms per step"), ("optimizer_ms_per_step", "  of which optimizer"),
-                               ("real_tokens_per_step", "real tokens per step")):
-                print(f"{'  ' + label:44}" + "".join(
-                    f" {p['throughput'][n][key]:14.{3 if key == 'padding_fraction' else 1}f}" for n in names))
-            print(f"{'  real tokens / s over the guide':44}" + "".join(
-                f" {p['throughput'][n]['real_tokens_per_second'] / g['real_tokens_per_second']:14.2f}" for n in names))
-            print(f"{'  precision':44}" + "".join(f" {p['throughput'][n]['precision']:>14}" for n in names))
+            _print_throughput(p["throughput"], p.get("throughput_rounds"), report.get("quick", False))
         if "inference" in p:
             print(f"{'inference on the test split (batch 32)':36} {'texts/s':>9} {'F1':>7} {'speedup':>8} {'F1 diff':>8}  verdict")
             for way, r in p["inference"]["ways"].items():
@@ -523,6 +715,10 @@ def print_table(report: dict[str, Any]) -> None:
     if "tests" in report:
         t = report["tests"]
         print(f"make test: {t['seconds']:.1f} s ({t['summary']})")
+    if report.get("warnings"):
+        print()
+    for warning in report.get("warnings", []):
+        print(f"WARNING: {warning}")
 
 
 def markdown_tables(report: dict[str, Any]) -> str:
@@ -540,12 +736,17 @@ def markdown_tables(report: dict[str, Any]) -> str:
             cells = []
             for n in names:
                 t = passes[n]["throughput"]
-                cells.append(f"{t[recipe]['real_tokens_per_second']:.0f} ({t[recipe]['precision']}) | "
-                             f"{t[recipe]['real_tokens_per_second'] / t['guide']['real_tokens_per_second']:.2f}")
+                ratio = over_guide(t, recipe)
+                span = f" ({_span(ratio)})" if recipe != "guide" and ratio["low"] != ratio["high"] else ""
+                cells.append(f"{t[recipe]['real_tokens_per_second']:.0f} ({t[recipe]['precision']}) | {ratio['median']:.2f}{span}")
             if quality:
                 q = quality.get(recipe)
                 cells.append(f"{best_validation_f1(q):.3f} | {q['test_f1']:.3f}" if q else "not measured | not measured")
             lines.append(f"| {recipe} | " + " | ".join(cells) + " |")
+        unsafe = [f"{n}: {line}" for n in names if "throughput_rounds" in passes[n]
+                  for line in ranking_lines(passes[n]["throughput_rounds"]["ranking"], report.get("quick", False))
+                  if line.startswith("CANNOT")]
+        lines += [""] + [f"- {line}" for line in unsafe] if unsafe else []
     names = [n for n in passes if "inference" in passes[n]]
     if names:
         ways = list(dict.fromkeys(w for n in names for w in passes[n]["inference"]["ways"]))
@@ -566,7 +767,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", help="folder with the WNUT 17 CoNLL files")
     parser.add_argument("--out", default="bench-results/bench.json")
-    parser.add_argument("--quick", action="store_true", help="throughput and inference only, about 15 minutes on 2 cores")
+    parser.add_argument("--quick", action="store_true", help=(
+        "throughput and inference only. Training throughput is timed in rounds of about {s} sentences per recipe, "
+        "the recipes in turn (guide, project, guide, project, ...), at least {n} rounds, until the last {n} agree "
+        "(every ratio over the guide within {limit:.0%}, max-min) or the budget is spent (--quick-budget); the "
+        "table prints each spread and says CANNOT RANK where the rounds cannot tell two recipes apart. About 3-4 "
+        "minutes on 2 quiet cores, at most about 5").format(
+            s=QUICK["sentences_per_round"], n=QUICK["min_rounds"], limit=QUICK["spread_limit"]).replace("%", "%%"))
+    parser.add_argument("--quick-budget", type=float, default=QUICK["budget_seconds"], metavar="SECONDS", help=(
+        "with --quick: seconds per recipe and pass after which the throughput rounds stop even when they do not "
+        "agree (default %(default)s: with two recipes and two passes, about {total:.1f} minutes of rounds at most, plus "
+        "the round under way; never fewer than {n} rounds, so a loaded machine takes longer)").format(
+            n=QUICK["min_rounds"], total=QUICK["budget_seconds"] * 4 / 60))
     parser.add_argument("--parts", nargs="+", default=None, choices=PARTS)
     parser.add_argument("--passes", nargs="+", default=list(PASSES), choices=list(PASSES))
     parser.add_argument("--model-dir", help="a fine-tuned model for the inference part (default: train one)")
@@ -593,15 +805,21 @@ def main(argv: list[str] | None = None) -> int:
         out.write_text(json.dumps(run_pass(args, recipes), indent=2))
         return 0
 
-    settings = QUICK if args.quick else FULL
+    settings = {**QUICK, "budget_seconds": args.quick_budget} if args.quick else FULL
     report: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d %H:%M"), "quick": args.quick, "settings": settings,
         "machine": machine_info(), "processor": processor_report(),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "recipes": recipes, "passes": {},
+        "warnings": [],
     }
+    busy = load_warning(report["load_average_at_start"][0], report["machine"]["cpu_count"])
+    if busy:
+        report["warnings"].append(busy)
+        print(f"WARNING: {busy}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         pass_argv = ["--data-dir", args.data_dir, "--parts", *[p for p in args.parts if p in PASS_PARTS],
-                     "--guide", args.guide, "--project", args.project, "--also", *args.also] + (["--quick"] if args.quick else [])
+                     "--guide", args.guide, "--project", args.project, "--also", *args.also]
+        pass_argv += ["--quick", "--quick-budget", str(args.quick_budget)] if args.quick else []
         if "inference" in args.parts:
             model_dir = args.model_dir
             if not model_dir:
@@ -619,6 +837,9 @@ def main(argv: list[str] | None = None) -> int:
                 report["passes"][name] = start_pass(name, pass_argv, Path(tmp) / f"{name}.json")
                 if name == "avx2" and not report["passes"][name]["limits_took_effect"]:
                     print("WARNING: the AVX2 limits did not take effect here; the 'avx2' pass is not an AVX2-only CPU.")
+                rounds = report["passes"][name].get("throughput_rounds")
+                report["warnings"] += [f"pass '{name}': {line}" for line in ranking_lines(rounds["ranking"], args.quick)
+                                       if line.startswith("CANNOT")] if rounds else []
         if "inference" in args.parts and not args.quick:
             report["batched_inference"] = inference_throughput(args.data_dir, recipes["project"]["model_checkpoint"])
     if "quality" in args.parts:
