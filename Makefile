@@ -39,7 +39,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub) \
 	$(if $(filter 0,$(SOLUTIONS)),--no-solutions)
 
-.PHONY: setup run sweep test reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation
+.PHONY: setup run sweep test reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation demo
 
 setup: $(STAMP)
 
@@ -63,6 +63,13 @@ SWEEP_DIR = $(if $(filter command line environment,$(origin RUN_DIR)),$(RUN_DIR)
 sweep: $(STAMP)
 	@test -n "$(GRID)" || { echo "make sweep needs GRID=params/<file>.yaml (e.g. params/sweep-offline-lr-batch.yaml)"; exit 2; }
 	$(PY) -m repo_tools.sweep --grid "$(GRID)" --run-dir "$(SWEEP_DIR)" $(if $(DATA_DIR),--data-dir "$(DATA_DIR)")
+
+# The demo page (demo/app.py) on the last `make run`'s model (the newest runs/*/artifacts/model), or on MODEL_DIR,
+# at http://127.0.0.1:$(PORT); nothing is shared (demo/README.md says how to share, or push it to a Space).
+MODEL_DIR ?=
+PORT ?= 7860
+demo: $(STAMP)
+	$(PY) demo/app.py --port $(PORT) $(if $(MODEL_DIR),--model-dir "$(MODEL_DIR)")
 
 # Two pytest-xdist workers, one test file (or the nbval chain) each at a time (tests/conftest.py): most of
 # the time goes to starting notebook kernels, which import torch and transformers on one core, so two at
@@ -88,7 +95,7 @@ mutation: $(STAMP)
 
 # After editing a notebook: re-execute the copies that nbval checks in `make test`.
 expected-notebooks: $(STAMP)
-	$(PY) tests/regenerate_expected_notebooks.py
+	$(PY) -m repo_tools.expected_notebooks
 
 # The Japanese edition (notebooks/ja/), generated from the English notebooks and notebooks/ja/translations/.
 notebooks-ja: $(STAMP)

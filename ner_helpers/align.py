@@ -131,3 +131,42 @@ def tokenize_dataset(
         )
 
     return datasets.DatasetDict({split: tokenize(split) for split in dataset})
+
+
+def long_sentences(dataset: Any, tokenizer, max_length: int | None = None) -> dict[str, tuple[int, int]]:
+    """For each split, (sentences longer than the limit in tokens, the longest one's length in tokens).
+
+    The limit is `max_length`, else the tokenizer's `model_max_length`; special tokens count.
+    Taught in notebook 02: words past the limit are truncated and get no label or prediction.
+    """
+    limit = max_length or tokenizer.model_max_length
+    found = {}
+    for split, ds in dataset.items():
+        _, encoded = _encode_words(ds, tokenizer)
+        lengths = [len(ids) for ids in encoded["input_ids"]] if encoded is not None else []
+        over = [n for n in lengths if n > limit]
+        found[split] = (len(over), max(lengths, default=0))
+    return found
+
+
+def words_without_tokens(dataset: Any, tokenizer) -> dict[str, list[tuple[int, int, str]]]:
+    """For each split, the words the tokenizer turns into no token at all: (sentence, word index, word).
+
+    WNUT 17 has a few: a lone U+FE0F (the emoji variation selector) is a word of its own there, and the
+    tokenizer's normalizer removes it. Such a word gets no label in training and no prediction, so
+    anything that lines the Trainer's word-level tags up with the data set's words must skip it.
+    """
+    found = {}
+    for split, ds in dataset.items():
+        words, encoded = _encode_words(ds, tokenizer)
+        found[split] = []
+        for i, tokens in enumerate(words):
+            seen = set(encoded.word_ids(i))
+            found[split] += [(i, w, word) for w, word in enumerate(tokens) if w not in seen]
+    return found
+
+
+def _encode_words(ds: Any, tokenizer) -> tuple[list[list[str]], Any]:
+    """A split's sentences as lists of words, and their encoding (None for an empty split)."""
+    words = [list(tokens) for tokens in ds["tokens"]]  # a Column in datasets 4+, the tokenizer wants lists
+    return words, tokenizer(words, is_split_into_words=True, verbose=False) if words else None

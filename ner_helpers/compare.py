@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
+# The columns of a sweep's results.csv after the parameters (`make sweep` writes them).
 RESULT_COLUMNS = ["validation_f1", "test_f1", "train_seconds", "status", "error", "folder"]
 # Parameters that name places, not choices: they differ between runs without being compared.
 NOT_COMPARED = {"artifacts_dir", "plots_dir", "hub_model_id"}
+
+
+def best_validation_f1(log_history: Sequence[dict[str, Any]]) -> float | None:
+    """The best epoch's validation entity F1 in a Trainer log history (any entries with an `eval_f1`); None without one."""
+    return max((entry["eval_f1"] for entry in log_history if "eval_f1" in entry), default=None)
 
 
 def load_runs(run_dir: str | Path) -> tuple[pd.DataFrame, list[str]]:
@@ -54,11 +60,11 @@ def _row_of_run(report_path: Path) -> dict[str, Any]:
     if not history_path.exists():
         history_path = report_path.parent / "artifacts" / "log_history.json"
     history = json.loads(history_path.read_text()) if history_path.exists() else []
-    scores = [entry["eval_f1"] for entry in history if "eval_f1" in entry]
-    finished = "test" in report and bool(scores)
+    best = best_validation_f1(history)
+    finished = "test" in report and best is not None
     return {
         **{k: (v if isinstance(v, (int, float, str, bool)) or v is None else str(v)) for k, v in parameters.items()},
-        "validation_f1": max(scores) if scores else None,
+        "validation_f1": best,
         "test_f1": report.get("test", {}).get("f1"),
         "train_seconds": report.get("seconds", {}).get("03_train"),
         "status": "ok" if finished else "failed",

@@ -19,3 +19,7 @@ class ChecksumMismatchError(RuntimeError):
 
 class ParameterError(ValueError):
     """A notebook parameter of the wrong type or with an impossible value: the message names it and what it accepts."""
+
+
+class AnnotationFormatError(ValueError):
+    """A Label Studio or doccano export that cannot be read: the message names the file (and task or line) and what to do."""

@@ -84,32 +84,25 @@ def scratch_training_run(
 ) -> dict[str, Any]:
     """Notebook 03's exercises: train a fresh model in a scratch folder, deleted afterwards.
 
-    `settings` go to `training_arguments` (learning_rate, num_train_epochs, train_sampling_strategy, ...);
+    `settings` go to `training.fine_tune` and on to `training_arguments` (learning_rate, num_train_epochs, train_sampling_strategy, ...);
     nothing is saved, so the notebook's own model and checkpoints in artifacts_dir stay as they are.
     Returns the validation F1 and validation loss of each epoch and the training seconds.
     """
     import shutil
     import tempfile
 
-    from transformers import set_seed
-
-    from .models import load_token_classifier
-    from .training import build_trainer, training_arguments
+    from .training import fine_tune
 
     scratch = tempfile.mkdtemp(prefix="exercise-run-")
     try:
-        set_seed(settings.get("seed", 42))
-        arguments = training_arguments(scratch, save_strategy="no", load_best_model_at_end=False, **settings)
-        trainer = build_trainer(
-            load_token_classifier(model_checkpoint, label_names), arguments, tokenizer, train_dataset, eval_dataset, label_names
-        )
-        result = trainer.train()
+        run = fine_tune(model_checkpoint, label_names, tokenizer, train_dataset, eval_dataset, scratch,
+                        save_strategy="no", load_best_model_at_end=False, **settings)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    evaluations = [entry for entry in trainer.state.log_history if "eval_f1" in entry]
+    evaluations = [entry for entry in run.log_history if "eval_f1" in entry]
     return {
         "validation_f1": [entry["eval_f1"] for entry in evaluations],
         # F1 stays at 0 until the model marks its first right entity; the loss shows progress before that.
         "validation_loss": [entry["eval_loss"] for entry in evaluations],
-        "train_seconds": result.metrics["train_runtime"],
+        "train_seconds": run.train_result.metrics["train_runtime"],
     }

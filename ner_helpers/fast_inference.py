@@ -11,7 +11,7 @@ from typing import Any, Iterator, Sequence
 
 import torch
 
-from .training import cpu_has_native_bf16
+from .hardware import cpu_has_native_bf16
 
 
 def use_cpu_bf16(cpu_bf16: bool | str = "auto", verbose: bool = True) -> bool:

@@ -4,51 +4,14 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 
+from .hardware import cpu_has_native_bf16, gpu_has_native_bf16
 from .metrics import build_compute_metrics
-
-
-def cpu_has_native_bf16() -> bool:
-    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX on x86, BF16 on Arm) and oneDNN may use it.
-
-    oneDNN's own answer (`torch.ops.mkldnn._is_mkldnn_bf16_supported()`) is True on any AVX-512 CPU, where bf16
-    is emulated; so the processor's flags decide where /proc/cpuinfo lists them. Without native bf16 (an
-    AVX2-only CPU, say) bf16 training was 5.6 times slower than fp32.
-    """
-    try:
-        onednn = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
-    flags = cpu_flags()
-    if not onednn or flags is None:  # limited kernels (ONEDNN_MAX_CPU_ISA), or no /proc/cpuinfo: oneDNN decides
-        return onednn
-    return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
-
-
-def cpu_flags(cpuinfo: str = "/proc/cpuinfo") -> set[str] | None:
-    """The processor's feature flags from /proc/cpuinfo (x86 `flags`, Arm `Features`); None where it is absent."""
-    try:
-        with open(cpuinfo, encoding="utf-8", errors="replace") as file:
-            for line in file:
-                key, _, value = line.partition(":")
-                if key.strip() in ("flags", "Features"):
-                    return set(value.split())
-    except OSError:
-        return None
-    return None
-
-
-def gpu_has_native_bf16() -> bool:
-    """Whether the GPU has bf16 tensor cores (compute capability 8.0 or newer: A100, L4, H100, ...).
-
-    `torch.cuda.is_bf16_supported()` also counts emulation and answers True on a T4 (7.5), where
-    fp16 is the fast choice; hence `including_emulation=False`.
-    """
-    return torch.cuda.is_available() and torch.cuda.is_bf16_supported(including_emulation=False)
 
 
 def mixed_precision(cpu_bf16: bool | str = False, verbose: bool = True) -> dict[str, bool]:
@@ -168,6 +131,114 @@ def build_trainer(
         compute_metrics=compute_metrics or build_compute_metrics(label_names),
         callbacks=callbacks,
     )
+
+
+# Notebook 03's parameters that its TrainingArguments cell reads (the others choose the model, the data and what
+# happens around the training).
+TRAINING_PARAMETERS = (
+    "learning_rate", "per_device_train_batch_size", "num_train_epochs", "weight_decay", "warmup_steps",
+    "train_sampling_strategy", "seed", "cpu_bf16", "push_to_hub", "hub_model_id",
+)
+
+
+def training_settings(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of `training_arguments` that notebook 03's parameters give, as its
+    TrainingArguments cell passes them: those of TRAINING_PARAMETERS present in `parameters`, and
+    validation batches as large as training batches.
+    """
+    settings = {name: parameters[name] for name in TRAINING_PARAMETERS if name in parameters}
+    if "per_device_train_batch_size" in settings:
+        settings["per_device_eval_batch_size"] = settings["per_device_train_batch_size"]
+    return settings
+
+
+def new_trainer(model_checkpoint: str, label_names: Sequence[str], tokenizer: Any, train_dataset: Any, eval_dataset: Any,
+                output_dir: str | os.PathLike, freeze_word_embeddings: bool = False, **settings: Any) -> Any:
+    """A `Trainer` of a freshly loaded model: the seed set first (it draws the new head's weights), then
+    `models.load_token_classifier`, `training_arguments(output_dir, **settings)` and `build_trainer`."""
+    from transformers import set_seed
+
+    from .models import load_token_classifier
+
+    set_seed(settings.get("seed", 42))
+    model = load_token_classifier(model_checkpoint, label_names, freeze_word_embeddings)
+    return build_trainer(model, training_arguments(output_dir, **settings), tokenizer, train_dataset, eval_dataset, label_names)
+
+
+@dataclass
+class TrainingRun:
+    """What `fine_tune` did: `trainer` holds the model to keep (the final fit's, with a final fit),
+    `validated` the run on the training split that was scored on validation."""
+
+    trainer: Any
+    validated: Any
+    train_result: Any  # `validated.train()`'s output
+    log_history: list[dict[str, Any]]  # of the validated run: the one notebook 04 plots
+    best_checkpoint: str | None
+    chosen_epochs: int | None  # the best epoch on validation, which a final fit trains; None without one
+    train_seconds: float  # both runs, with a final fit
+
+
+def fine_tune(
+    model_checkpoint: str,
+    label_names: Sequence[str],
+    tokenizer: Any,
+    train_dataset: Any,
+    eval_dataset: Any,
+    output_dir: str | os.PathLike,
+    *,
+    freeze_word_embeddings: bool = False,
+    resume_from_checkpoint: bool = False,
+    final_fit: bool = False,
+    final_fit_dir: str | os.PathLike | None = None,
+    prepare: Callable[[Any, str], None] | None = None,
+    **settings: Any,
+) -> TrainingRun:
+    """Notebook 03's training in one call, for the tools that train without the notebook (`repo_tools.train`,
+    `make bench`) and the exercises' scratch runs; the notebook writes the same steps out in its own cells.
+
+    Trains a fresh model on `train_dataset`, scored on `eval_dataset` as `settings` (keyword arguments of
+    `training_arguments`, e.g. `training_settings(parameters)`) say; `resume_from_checkpoint` continues from
+    the last checkpoint in `output_dir`. With `final_fit`, the best epoch on validation is then trained
+    again from the pretrained encoder on train + validation (in `final_fit_dir`, default
+    `output_dir`/final-fit). `prepare(trainer, "fit" or "final-fit")` is called on each Trainer before it trains.
+    """
+    import time
+
+    from datasets import concatenate_datasets
+    from transformers.trainer_utils import get_last_checkpoint
+
+    trainer = new_trainer(model_checkpoint, label_names, tokenizer, train_dataset, eval_dataset, output_dir,
+                          freeze_word_embeddings, **settings)
+    if prepare:
+        prepare(trainer, "fit")
+    resume = None
+    if resume_from_checkpoint:
+        resume = get_last_checkpoint(trainer.args.output_dir)
+        if resume is None:
+            raise FileNotFoundError(f"resume_from_checkpoint=True, but {trainer.args.output_dir} holds no checkpoint: "
+                                    "run with resume_from_checkpoint=False.")
+        _say(trainer.is_world_process_zero(), f"resuming from {resume}")
+    start = time.perf_counter()
+    train_result = trainer.train(resume_from_checkpoint=resume)
+    seconds = time.perf_counter() - start
+    validated, chosen = trainer, None
+    if final_fit:
+        chosen = best_epoch(validated.state.log_history)
+        _say(trainer.is_world_process_zero(), f"final fit: {chosen} epoch(s) on train + validation")
+        trainer = new_trainer(
+            model_checkpoint, label_names, tokenizer, concatenate_datasets([train_dataset, eval_dataset]), None,
+            final_fit_dir or Path(output_dir) / "final-fit", freeze_word_embeddings,
+            **{**settings, "num_train_epochs": chosen, "eval_strategy": "no", "save_strategy": "no",
+               "load_best_model_at_end": False},
+        )
+        if prepare:
+            prepare(trainer, "final-fit")
+        start = time.perf_counter()
+        trainer.train()
+        seconds += time.perf_counter() - start
+    return TrainingRun(trainer, validated, train_result, validated.state.log_history,
+                       validated.state.best_model_checkpoint, chosen, seconds)
 
 
 def best_epoch(log_history: Sequence[dict[str, Any]], metric: str = "eval_f1") -> int:

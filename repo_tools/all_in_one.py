@@ -19,10 +19,9 @@ from pathlib import Path
 import nbformat
 
 from repo_tools import colab_links
+from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, is_install_cell, is_parameters_cell, notebook_path, parameter_lines
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_DIR = ROOT / "notebooks"
-LESSONS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
+ROOT = NOTEBOOK_DIR.parent
 OUTPUT = NOTEBOOK_DIR / "all_in_one.ipynb"
 
 TITLE = """# WNUT 17 named-entity recognition: the five lessons in one notebook
@@ -40,14 +39,6 @@ The parameters of all five lessons, each once (papermill and `make run` can set 
 `artifacts_dir` is kept on your Google Drive (each lesson's first cell mounts it), so a disconnect loses nothing."""
 
 
-def _is_install(cell: nbformat.NotebookNode) -> bool:
-    return cell.cell_type == "code" and "%pip install" in cell.source
-
-
-def _is_parameters(cell: nbformat.NotebookNode) -> bool:
-    return "parameters" in cell.metadata.get("tags", [])
-
-
 def _assigned_names(source: str) -> set[str]:
     """Names a code cell assigns at top level (IPython magics and shell lines are skipped)."""
     code = "\n".join(
@@ -61,30 +52,21 @@ def _assigned_names(source: str) -> set[str]:
     return names
 
 
-def _parameter_lines(cell: nbformat.NotebookNode) -> dict[str, str]:
-    lines = {}
-    for line in cell.source.splitlines():
-        match = re.match(r"(\w+)\s*(:[^=]*)?=", line)  # `name = value` or `name: "type" = value`
-        if match:
-            lines[match.group(1)] = line
-    return lines
-
-
 def build() -> nbformat.NotebookNode:
     """The all-in-one notebook, built from the five lessons as they are on disk."""
-    lessons = [nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4) for name in LESSONS]
-    install = next(cell for cell in lessons[0].cells if _is_install(cell))
+    lessons = [nbformat.read(notebook_path(name, NOTEBOOK_DIR), as_version=4) for name in LESSONS]
+    install = next(cell for cell in lessons[0].cells if is_install_cell(cell))
     parameters: dict[str, str] = {}
     owner: dict[str, str] = {}
     body: list[nbformat.NotebookNode] = []
     for name, lesson in zip(LESSONS, lessons):
         cells = lesson.cells
-        index = next(i for i, cell in enumerate(cells) if _is_parameters(cell))
-        own = _parameter_lines(cells[index])
+        index = next(i for i, cell in enumerate(cells) if is_parameters_cell(cell))
+        own = parameter_lines(lesson, notebook_path(name, NOTEBOOK_DIR))
         for parameter, line in own.items():
             parameters.setdefault(parameter, line)
             owner.setdefault(parameter, name)
-        skip = {index} | {i for i, cell in enumerate(cells) if _is_install(cell)}
+        skip = {index} | {i for i, cell in enumerate(cells) if is_install_cell(cell)}
         if index > 0 and cells[index - 1].cell_type == "markdown" and cells[index - 1].source.startswith("## Parameters"):
             skip.add(index - 1)
         for i, cell in enumerate(cells):
@@ -125,7 +107,7 @@ def _check_no_lesson_overwrites_a_later_parameter(lessons: list[nbformat.Noteboo
     for position, (name, lesson) in enumerate(zip(LESSONS, lessons)):
         later = {p for p, o in owner.items() if LESSONS.index(o) > position}
         for cell in lesson.cells:
-            if cell.cell_type != "code" or _is_parameters(cell):
+            if cell.cell_type != "code" or is_parameters_cell(cell):
                 continue
             clash = _assigned_names(cell.source) & later
             if clash:

@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 import yaml
 
+from ner_helpers.compare import best_validation_f1
+
 from .runner import machine_info
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,18 +62,6 @@ KEEP_F1_DELTA = 0.005
 
 # --- the processor ---------------------------------------------------------------------------------
 
-def cpu_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> tuple[str, set[str]]:
-    """The processor's model name and instruction-set flags, as /proc/cpuinfo lists them (Linux)."""
-    try:
-        text = Path(cpuinfo).read_text()
-    except OSError:
-        return "unknown (no /proc/cpuinfo)", set()
-    from ner_helpers.training import cpu_flags as feature_flags  # the parser cpu_bf16="auto" decides with
-
-    name = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-    return (name.group(1).strip() if name else "unknown"), feature_flags(str(cpuinfo)) or set()
-
-
 def instruction_set(flags: set[str]) -> dict[str, Any]:
     """Which of the instruction sets that matter for bf16 and fp32 speed the flags show."""
     has = {
@@ -92,7 +82,7 @@ def torch_view() -> dict[str, Any]:
     """What torch itself uses: ATen's kernel level, oneDNN's bf16 support, threads."""
     import torch
 
-    from ner_helpers.training import cpu_has_native_bf16
+    from ner_helpers.hardware import cpu_has_native_bf16
 
     return {
         "aten_cpu_capability": torch.backends.cpu.get_cpu_capability(),
@@ -113,8 +103,10 @@ def mkl_isa(env: dict[str, str]) -> str:
 
 
 def processor_report(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> dict[str, Any]:
-    name, flags = cpu_flags(cpuinfo)
-    return {"name": name, "instruction_set": instruction_set(flags)}
+    """The processor's name and instruction sets, as /proc/cpuinfo lists them (Linux)."""
+    from ner_helpers.hardware import cpu_flags, cpu_name
+
+    return {"name": cpu_name(str(cpuinfo)), "instruction_set": instruction_set(cpu_flags(str(cpuinfo)) or set())}
 
 
 def limits_took_effect(pass_report: dict[str, Any]) -> bool:
@@ -257,24 +249,22 @@ def tokenize(data_dir: str, checkpoint: str, label_all_tokens: bool = False) -> 
 
 
 def make_trainer(recipe: dict[str, Any], train: Any, validation: Any, tokenizer: Any, output_dir: str, **overrides: Any) -> Any:
-    from transformers import set_seed
-
+    """A Trainer of a fresh model for a recipe (notebook parameters), without progress bars."""
     from ner_helpers.data import WNUT17_LABELS
-    from ner_helpers.models import load_token_classifier
-    from ner_helpers.training import build_trainer, training_arguments
+    from ner_helpers.training import new_trainer
 
-    seed = recipe.get("seed", 42)
-    set_seed(seed)
-    model = load_token_classifier(recipe["model_checkpoint"], WNUT17_LABELS, recipe.get("freeze_word_embeddings", False))
-    arguments = {
-        key: recipe[key]
-        for key in ("learning_rate", "per_device_train_batch_size", "num_train_epochs", "weight_decay",
-                    "warmup_steps", "train_sampling_strategy", "cpu_bf16")
-        if key in recipe
-    }
-    arguments.update(overrides)
-    args = training_arguments(output_dir, seed=seed, disable_tqdm=True, **arguments)
-    return build_trainer(model, args, tokenizer, train, validation, WNUT17_LABELS)
+    return new_trainer(recipe["model_checkpoint"], WNUT17_LABELS, tokenizer, train, validation, output_dir,
+                       recipe.get("freeze_word_embeddings", False), **{**recipe_settings(recipe), **overrides})
+
+
+def recipe_settings(recipe: dict[str, Any]) -> dict[str, Any]:
+    """The `training_arguments` of a recipe: notebook 03's (`training.training_settings`), except that validation
+    batches stay at 16 sentences, as the measurements in docs/benchmark.md were taken, and no progress bars."""
+    from ner_helpers.training import training_settings
+
+    settings = {**training_settings(recipe), "disable_tqdm": True}
+    settings.pop("per_device_eval_batch_size", None)
+    return settings
 
 
 def epoch_batches(recipe: dict[str, Any], train: Any, tokenizer: Any) -> list[list[int]]:
@@ -446,46 +436,31 @@ def quality(recipe: dict[str, Any], data_dir: str, save_model_to: str | None = N
     With `final_fit: true`, the chosen number of epochs is then trained again, from the pretrained
     encoder, on train + validation, and that model is scored. Training seconds count both runs.
     """
-    from datasets import concatenate_datasets
-
-    from ner_helpers.training import best_epoch
+    from ner_helpers.data import WNUT17_LABELS
+    from ner_helpers.training import best_epoch, fine_tune
 
     _, tokenized, tokenizer = tokenize(data_dir, recipe["model_checkpoint"], recipe.get("label_all_tokens", False))
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = make_trainer(recipe, tokenized["train"], tokenized["validation"], tokenizer, tmp)
-        start = time.perf_counter()
-        trainer.train()
-        train_seconds = time.perf_counter() - start
-        history = [(r["epoch"], r["eval_f1"]) for r in trainer.state.log_history if "eval_f1" in r]
-        chosen_epochs = best_epoch(trainer.state.log_history)
+        run = fine_tune(
+            recipe["model_checkpoint"], WNUT17_LABELS, tokenizer, tokenized["train"], tokenized["validation"], tmp,
+            freeze_word_embeddings=recipe.get("freeze_word_embeddings", False), final_fit=bool(recipe.get("final_fit")),
+            **recipe_settings(recipe),
+        )
         if recipe.get("final_fit"):
-            report["test_f1_before_final_fit"] = _test_scores(trainer, tokenized["test"])["f1"]
-            train_and_validation = concatenate_datasets([tokenized["train"], tokenized["validation"]])
-            trainer = make_trainer(
-                recipe, train_and_validation, None, tokenizer, tmp + "/final",
-                num_train_epochs=chosen_epochs, eval_strategy="no", save_strategy="no", load_best_model_at_end=False,
-            )
-            start = time.perf_counter()
-            trainer.train()
-            train_seconds += time.perf_counter() - start
-        test = _test_scores(trainer, tokenized["test"])
+            report["test_f1_before_final_fit"] = _test_scores(run.validated, tokenized["test"])["f1"]
+        test = _test_scores(run.trainer, tokenized["test"])
         if save_model_to:
-            trainer.save_model(save_model_to)
+            run.trainer.save_model(save_model_to)
     report.update({
         "test_f1": test["f1"],
         "test_precision": test["precision"],
         "test_recall": test["recall"],
-        "validation_f1_by_epoch": [{"epoch": e, "eval_f1": f} for e, f in history],
-        "chosen_epochs": chosen_epochs,
-        "train_seconds": train_seconds,
+        "validation_f1_by_epoch": [{"epoch": r["epoch"], "eval_f1": r["eval_f1"]} for r in run.log_history if "eval_f1" in r],
+        "chosen_epochs": best_epoch(run.log_history),
+        "train_seconds": run.train_seconds,
     })
     return report
-
-
-def best_validation_f1(quality_report: dict[str, Any]) -> float:
-    """The best epoch's validation F1 of one recipe's `quality()` report."""
-    return max(e["eval_f1"] for e in quality_report["validation_f1_by_epoch"])
 
 
 def _test_scores(trainer: Any, test: Any) -> dict[str, Any]:
@@ -706,7 +681,7 @@ def print_table(report: dict[str, Any]) -> None:
     if "quality" in report:
         quality = report["quality"]
         print(f"\n{'quality (native pass)':44}" + "".join(f" {n[:14]:>14}" for n in quality))
-        print(f"{'  best validation F1':44}" + "".join(f" {best_validation_f1(q):14.3f}" for q in quality.values()))
+        print(f"{'  best validation F1':44}" + "".join(f" {best_validation_f1(q['validation_f1_by_epoch']):14.3f}" for q in quality.values()))
         for key in ("test_f1", "train_seconds", "chosen_epochs"):
             print(f"{'  ' + key:44}" + "".join(f" {q[key]:14.3f}" for q in quality.values()))
     if "batched_inference" in report:
@@ -741,7 +716,7 @@ def markdown_tables(report: dict[str, Any]) -> str:
                 cells.append(f"{t[recipe]['real_tokens_per_second']:.0f} ({t[recipe]['precision']}) | {ratio['median']:.2f}{span}")
             if quality:
                 q = quality.get(recipe)
-                cells.append(f"{best_validation_f1(q):.3f} | {q['test_f1']:.3f}" if q else "not measured | not measured")
+                cells.append(f"{best_validation_f1(q['validation_f1_by_epoch']):.3f} | {q['test_f1']:.3f}" if q else "not measured | not measured")
             lines.append(f"| {recipe} | " + " | ".join(cells) + " |")
         unsafe = [f"{n}: {line}" for n in names if "throughput_rounds" in passes[n]
                   for line in ranking_lines(passes[n]["throughput_rounds"]["ranking"], report.get("quick", False))

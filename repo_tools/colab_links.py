@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nbformat
 
+from repo_tools.notebooks import is_install_cell
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = Path(__file__).resolve().parent / "colab.toml"
 PLACEHOLDER = "YOUR_GITHUB_USER/wnut17-ner"
@@ -23,8 +25,8 @@ BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 README_ANCHOR = "README.md#colab-links"
 # Not installed on Colab: torch and the scientific stack Colab ships and its own packages depend on,
 # and the tools that run and test the repository rather than the lesson.
-COLAB_KEEPS = {"torch", "numpy", "pandas", "pyarrow", "matplotlib", "scikit-learn", "requests", "tqdm", "pyyaml"}
-TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest", "pytest-xdist", "mutmut"}
+COLAB_KEEPS = {"torch", "numpy", "pandas", "pyarrow", "matplotlib", "scikit-learn", "requests", "tqdm", "pyyaml", "pillow", "gradio"}
+TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest", "pytest-xdist", "mutmut", "selenium"}
 
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\([^)]*\)")
 # A link to a helper's source, `[`name`](<where>ner_helpers/module.py)`: on GitHub when the repository
@@ -119,10 +121,6 @@ def rewrite_source_links(source: str, notebook: Path, repo: str, branch: str, ro
 
 def install_cell(repo: str, branch: str, pins: list[str]) -> str:
     return INSTALL_TEMPLATE.format(repo_line=f'"{repo}", "{branch}"', pins=" ".join(pins))
-
-
-def is_install_cell(cell: nbformat.NotebookNode) -> bool:
-    return cell.cell_type == "code" and '"google.colab" in sys.modules' in cell.source and "%pip install" in cell.source
 
 
 def rewrite_install(source: str, repo: str, branch: str, pins: list[str]) -> str:

@@ -14,8 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, declared
 
 
 def preflight(data_dir: str | None, model_checkpoint: str | None, data_files: Any = None, dataset_name: str | None = None) -> str | None:
@@ -60,13 +59,15 @@ def machine_info() -> dict[str, Any]:
     """The machine a run or benchmark was measured on: platform, cores, torch threads and version, GPU."""
     import torch
 
+    from ner_helpers.hardware import gpu_name
+
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__,
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "gpu": gpu_name(),
     }
 
 
@@ -83,13 +84,6 @@ def resolve_paths(parameters: dict[str, Any]) -> dict[str, Any]:
             for split, file in resolved["data_files"].items()
         }
     return resolved
-
-
-def declared(name: str) -> dict[str, Any]:
-    """The parameters notebooks/<name>.ipynb declares, as papermill reads its `parameters` cell."""
-    import papermill
-
-    return papermill.inspect_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb"))
 
 
 def parameter_problems(parameters: dict[str, Any], notebooks: list[str]) -> str | None:
@@ -179,7 +173,8 @@ def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[s
     return parameters
 
 
-def main(argv: list[str] | None = None) -> int:
+def argument_parser() -> argparse.ArgumentParser:
+    """`make run`'s options (the Makefile turns its variables into these)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-dir", required=True)
     parser.add_argument("--data-dir", help="folder with the WNUT 17 CoNLL files (default: the Hub)")
@@ -195,10 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--params", help="YAML file of notebook parameters (command-line values win)")
     parser.add_argument("--resume", action="store_true", help="continue training from the last checkpoint")
     parser.add_argument("--push-to-hub", action="store_true")
-    parser.add_argument("--notebooks", nargs="+", default=NOTEBOOKS)
+    parser.add_argument("--notebooks", nargs="+", default=LESSONS)
     parser.add_argument("--no-solutions", dest="solutions", action="store_false",
                         help="leave out the exercise solutions (cells tagged solution): faster")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argument_parser().parse_args(argv)
 
     run_dir = Path(args.run_dir).resolve()
     artifacts_dir = run_dir / "artifacts"

@@ -21,11 +21,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from repo_tools.runner import NOTEBOOK_DIR, NOTEBOOKS, execute, preflight, resolve_paths, write_report
+from ner_helpers.compare import RESULT_COLUMNS, best_validation_f1
+from repo_tools.notebooks import LESSONS, declared_names
+from repo_tools.runner import execute, preflight, resolve_paths, write_report
 
-SHARED_NOTEBOOKS = NOTEBOOKS[:2]  # 01 loads, 02 tokenizes: they depend only on data and model parameters
-CONFIG_NOTEBOOKS = NOTEBOOKS[2:]  # 03 trains, 04 evaluates, 05 runs inference: per configuration
-RESULT_COLUMNS = ["validation_f1", "test_f1", "train_seconds", "status", "error", "folder"]
+SHARED_NOTEBOOKS = LESSONS[:2]  # 01 loads, 02 tokenizes: they depend only on data and model parameters
+CONFIG_NOTEBOOKS = LESSONS[2:]  # 03 trains, 04 evaluates, 05 runs inference: per configuration
 SHARED_ARTIFACTS = ["dataset", "tokenized", "preprocess.json"]  # what 03 reads from 01 and 02
 
 
@@ -53,21 +54,11 @@ def load_grid(path: str | Path) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     overlap = set(fixed) & set(grid)
     if overlap:
         raise GridError(f"{path}: {sorted(overlap)} appear in both 'fixed' and 'grid'; keep each in one place")
-    known = declared_parameters(NOTEBOOKS)
+    known = declared_names(LESSONS)
     typos = sorted((set(fixed) | set(grid)) - known)
     if typos:
         raise GridError(f"{path}: no notebook declares {typos}; `papermill --help-notebook notebooks/0N_*.ipynb` lists them")
     return fixed, grid
-
-
-def declared_parameters(notebooks: list[str]) -> set[str]:
-    """The parameter names the given notebooks declare in their `parameters` cells."""
-    import papermill
-
-    names: set[str] = set()
-    for name in notebooks:
-        names |= set(papermill.inspect_notebook(str(NOTEBOOK_DIR / f"{name}.ipynb")))
-    return names
 
 
 def configurations(grid: dict[str, list[Any]]) -> list[dict[str, Any]]:
@@ -129,9 +120,7 @@ def run_shared(folder: Path, parameters: dict[str, Any]) -> None:
 
 def validation_f1(artifacts_dir: Path) -> float | None:
     """The best epoch's validation entity F1 in the log history notebook 03 saved."""
-    history = json.loads((artifacts_dir / "log_history.json").read_text())
-    scores = [entry["eval_f1"] for entry in history if "eval_f1" in entry]
-    return max(scores) if scores else None
+    return best_validation_f1(json.loads((artifacts_dir / "log_history.json").read_text()))
 
 
 def run_configuration(folder: Path, shared_folder: Path, parameters: dict[str, Any]) -> dict[str, Any]:
@@ -169,7 +158,7 @@ def sweep(grid_file: str | Path, run_dir: str | Path, data_dir: str | None = Non
     run_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(grid_file, run_dir / "grid.yaml")  # the folder says what it holds
     results_path = run_dir / "results.csv"
-    shared_names = declared_parameters(SHARED_NOTEBOOKS)
+    shared_names = declared_names(SHARED_NOTEBOOKS)
 
     configs = configurations(grid)
     names = [config_name(values) for values in configs]

@@ -22,41 +22,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-TRAIN_NOTEBOOK = NOTEBOOK_DIR / "03_train.ipynb"
-
-# Notebook 03's parameters and their defaults (a test checks that they equal its `parameters` cell).
-# `artifacts_dir` is given on its own, by --artifacts-dir.
-DEFAULTS: dict[str, Any] = {
-    "model_checkpoint": None,
-    "num_train_epochs": None,
-    "learning_rate": None,
-    "per_device_train_batch_size": 16,
-    "weight_decay": 0.01,
-    "warmup_steps": 0.0,
-    "train_sampling_strategy": "random",
-    "seed": 42,
-    "cpu_bf16": False,
-    "freeze_word_embeddings": False,
-    "resume_from_checkpoint": False,
-    "final_fit": False,
-    "push_to_hub": False,
-    "hub_model_id": None,
-}
-
+from .notebooks import ALL_NOTEBOOKS, declared_names
 
 class ParameterError(ValueError):
     """A parameter file the training entry point cannot use; the message says what to change."""
 
 
-def notebook_parameter_names(notebook_dir: Path = NOTEBOOK_DIR) -> set[str]:
-    """The names every notebook declares in its `parameters` cell (read from the notebook files)."""
-    import papermill
+def notebook_defaults() -> dict[str, Any]:
+    """Notebook 03's parameters and their defaults, read from its `parameters` cell (`artifacts_dir` is
+    given on its own, by --artifacts-dir)."""
+    from .notebooks import parameter_defaults
 
-    names: set[str] = set()
-    for path in sorted(notebook_dir.glob("0*.ipynb")):
-        names |= set(papermill.inspect_notebook(str(path)))
-    return names
+    defaults = parameter_defaults("03_train")
+    del defaults["artifacts_dir"]
+    return defaults
 
 
 def load_parameters(path: str | os.PathLike | None) -> tuple[dict[str, Any], list[str]]:
@@ -65,7 +44,7 @@ def load_parameters(path: str | os.PathLike | None) -> tuple[dict[str, Any], lis
     Keys that other notebooks declare (`data_dir`, `max_train_samples`, ...) are ignored, as papermill
     ignores them in notebook 03, and returned as the second value; any other key is an error.
     """
-    parameters = dict(DEFAULTS)
+    parameters = notebook_defaults()
     if path is None:
         return parameters, []
     import yaml
@@ -77,15 +56,16 @@ def load_parameters(path: str | os.PathLike | None) -> tuple[dict[str, Any], lis
     given = yaml.safe_load(path.read_text()) or {}
     if not isinstance(given, dict):
         raise ParameterError(f"{path} must hold a mapping of notebook parameters (name: value), not {type(given).__name__}.")
-    others = notebook_parameter_names() if NOTEBOOK_DIR.is_dir() else set()
-    unknown = sorted(k for k in given if k not in DEFAULTS and k not in others and k != "artifacts_dir")
+    others = declared_names(ALL_NOTEBOOKS)
+    unknown = sorted(k for k in given if k not in parameters and k not in others and k != "artifacts_dir")
     if unknown:
         raise ParameterError(
             f"{path}: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a parameter of any notebook. "
-            f"Notebook 03 takes: {', '.join(DEFAULTS)}. Check the spelling."
+            f"Notebook 03 takes: {', '.join(parameters)}. Check the spelling."
         )
-    parameters.update({k: v for k, v in given.items() if k in DEFAULTS})
-    return parameters, sorted(k for k in given if k not in DEFAULTS)
+    ignored = sorted(k for k in given if k not in parameters)
+    parameters.update({k: v for k, v in given.items() if k in parameters})
+    return parameters, ignored
 
 
 def fingerprint(input_ids: Any) -> str:
@@ -145,88 +125,58 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
     wraps the model in DDP and gives each process its own share of every batch. Only rank 0 writes
     `model/`, `log_history.json` and `train_metrics.json` under `artifacts_dir`.
     """
-    from datasets import concatenate_datasets, load_from_disk
-    from transformers import set_seed
-    from transformers.trainer_utils import get_last_checkpoint
+    from datasets import load_from_disk
 
     from ner_helpers.artifacts import require_artifact, resolve_artifacts_dir
-    from ner_helpers.models import load_token_classifier, load_tokenizer
-    from ner_helpers.training import best_epoch, build_trainer, recipe_for, save_log_history, training_arguments
+    from ner_helpers.models import load_tokenizer
+    from ner_helpers.compare import best_validation_f1
+    from ner_helpers.training import best_epoch, fine_tune, recipe_for, save_log_history, training_settings
 
     from .runner import machine_info
 
     start = time.perf_counter()
-    p = {**DEFAULTS, **parameters}
+    p = {**notebook_defaults(), **parameters}
     artifacts_dir = Path(resolve_artifacts_dir(artifacts_dir))
     tokenized_path = require_artifact(artifacts_dir, "tokenized")
     settings = json.loads(require_artifact(artifacts_dir, "preprocess.json").read_text())
     model_checkpoint = p["model_checkpoint"] or settings["model_checkpoint"]
     label_names = settings["label_names"]
 
-    set_seed(p["seed"])
     tokenizer = load_tokenizer(model_checkpoint)
-    model = load_token_classifier(model_checkpoint, label_names, p["freeze_word_embeddings"])
     learning_rate, num_train_epochs = recipe_for(model_checkpoint, p["learning_rate"], p["num_train_epochs"])
-    common = dict(
-        learning_rate=learning_rate, per_device_train_batch_size=p["per_device_train_batch_size"],
-        per_device_eval_batch_size=p["per_device_train_batch_size"],  # as notebook 03's TrainingArguments
-        weight_decay=p["weight_decay"], warmup_steps=p["warmup_steps"],
-        train_sampling_strategy=p["train_sampling_strategy"], seed=p["seed"], cpu_bf16=p["cpu_bf16"],
-    )
-    common.update(distributed_overrides())
-    args = training_arguments(
-        artifacts_dir / "checkpoints", num_train_epochs=num_train_epochs,
-        push_to_hub=p["push_to_hub"], hub_model_id=p["hub_model_id"], **common,
-    )
-    world_size, rank = args.world_size, args.process_index  # reading them sets up the process group
-    check_one_process_group(world_size)
-    backend = _backend()
-    print(f"rank {rank} of {world_size}: device {args.device}, backend {backend}, pid {os.getpid()}", flush=True)
-    global_batch = world_size * p["per_device_train_batch_size"] * args.gradient_accumulation_steps
-    _say(f"global batch: {world_size} process(es) x {p['per_device_train_batch_size']} sentences = {global_batch}; "
-         f"learning rate {learning_rate:g} (not scaled with the number of processes)")
+    training = {**training_settings(p), "learning_rate": learning_rate, "num_train_epochs": num_train_epochs,
+                **distributed_overrides()}
+    world: dict[str, Any] = {}
 
-    tokenized = load_from_disk(tokenized_path)
-    recorder = None
-    trainer = build_trainer(model, args, tokenizer, tokenized["train"], tokenized["validation"], label_names)
-    if record_samples:
-        recorder = SampleRecorder(trainer.data_collator, Path(record_samples), rank, "fit")
-        trainer.data_collator = recorder
-        trainer.add_callback(recorder.callback())
-
-    resume = None
-    if p["resume_from_checkpoint"]:
-        resume = get_last_checkpoint(args.output_dir)
-        if resume is None:
-            raise FileNotFoundError(f"resume_from_checkpoint=True, but {args.output_dir} holds no checkpoint: "
-                                    "run with resume_from_checkpoint=False.")
-        _say("resuming from", resume)
-    train_result = trainer.train(resume_from_checkpoint=resume)
-    log_history = trainer.state.log_history
-    best_checkpoint = trainer.state.best_model_checkpoint
-
-    if p["final_fit"]:
-        epochs = best_epoch(log_history)
-        _say(f"final fit: {epochs} epoch(s) on train + validation")
-        set_seed(p["seed"])
-        final_args = training_arguments(
-            artifacts_dir / "final-fit", num_train_epochs=epochs, eval_strategy="no", save_strategy="no",
-            load_best_model_at_end=False, **common,
-        )
-        trainer = build_trainer(
-            load_token_classifier(model_checkpoint, label_names, p["freeze_word_embeddings"]), final_args, tokenizer,
-            concatenate_datasets([tokenized["train"], tokenized["validation"]]), None, label_names,
-        )
-        if recorder:
-            recorder = SampleRecorder(trainer.data_collator, Path(record_samples), rank, "final-fit")
+    def prepare(trainer: Any, phase: str) -> None:
+        """Check the process group and say how the batch is shared (first run); record the samples if asked."""
+        args = trainer.args
+        if phase == "fit":
+            world.update(size=args.world_size, rank=args.process_index, backend=_backend())
+            check_one_process_group(world["size"])
+            print(f"rank {world['rank']} of {world['size']}: device {args.device}, backend {world['backend']}, "
+                  f"pid {os.getpid()}", flush=True)
+            world["global_batch"] = world["size"] * p["per_device_train_batch_size"] * args.gradient_accumulation_steps
+            _say(f"global batch: {world['size']} process(es) x {p['per_device_train_batch_size']} sentences = "
+                 f"{world['global_batch']}; learning rate {learning_rate:g} (not scaled with the number of processes)")
+        if record_samples:
+            recorder = SampleRecorder(trainer.data_collator, Path(record_samples), world["rank"], phase)
             trainer.data_collator = recorder
             trainer.add_callback(recorder.callback())
-        trainer.train()  # log_history still holds the first run, the one notebook 04 plots
+
+    tokenized = load_from_disk(tokenized_path)
+    run = fine_tune(
+        model_checkpoint, label_names, tokenizer, tokenized["train"], tokenized["validation"], artifacts_dir / "checkpoints",
+        freeze_word_embeddings=p["freeze_word_embeddings"], resume_from_checkpoint=p["resume_from_checkpoint"],
+        final_fit=p["final_fit"], final_fit_dir=artifacts_dir / "final-fit", prepare=prepare, **training,
+    )
+    trainer, log_history, best_checkpoint = run.trainer, run.log_history, run.best_checkpoint
+    world_size, backend, global_batch = world["size"], world["backend"], world["global_batch"]
 
     summary = {
-        "train": train_result.metrics,
+        "train": run.train_result.metrics,
         "best_epoch": best_epoch(log_history) if any("eval_f1" in e for e in log_history) else None,
-        "best_validation_f1": max((e["eval_f1"] for e in log_history if "eval_f1" in e), default=None),
+        "best_validation_f1": best_validation_f1(log_history),
         "best_checkpoint": best_checkpoint,
         "final_fit": bool(p["final_fit"]),
         "world_size": world_size,

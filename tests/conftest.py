@@ -25,13 +25,18 @@ def real_data_dir() -> Path | None:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A real-data test that skips while WNUT17_DIR holds the data fails the run: the check was meant to run."""
+    """A real-data test that skips while WNUT17_DIR holds the data fails the run: the check was meant to run.
+    So does a browser test that skips while CI=true."""
     outcome = yield
     report = outcome.get_result()
     if report.skipped and item.get_closest_marker("real_data") and real_data_dir() is not None:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.outcome = "failed"
         report.longrepr = f"real-data test skipped although WNUT17_DIR={real_data_dir()} holds the data: {reason}"
+    if report.skipped and item.get_closest_marker("browser") and os.environ.get("CI") == "true":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped while CI=true (.ci/run installs chromium and chromium-driver): {reason}"
 
 
 def xdist_unit(nodeid: str) -> str:
@@ -70,7 +75,7 @@ def pytest_sessionstart(session):
         return  # no notebook copy runs (`make mutation`, `-p no:nbval`): save each session the 0.8 s build
     if hasattr(session.config, "workerinput"):
         return  # a pytest-xdist worker: the main process built it before starting the workers
-    from repo_tools.tiny_model import build_tiny_model
+    from tiny_model import build_tiny_model
 
     build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)
 
@@ -82,7 +87,7 @@ def sample_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
-    from repo_tools.tiny_model import build_tiny_model
+    from tiny_model import build_tiny_model
 
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"), SAMPLE_DIR)
 

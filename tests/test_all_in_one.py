@@ -10,12 +10,13 @@ import pytest
 import yaml
 
 from repo_tools import all_in_one
+from repo_tools.notebooks import LESSONS, declared
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def origin(cell_id: str) -> str:
-    return next((f"notebooks/{name}.ipynb" for name in all_in_one.LESSONS if cell_id.startswith(name[:2])), "the generator")
+    return next((f"notebooks/{name}.ipynb" for name in LESSONS if cell_id.startswith(name[:2])), "the generator")
 
 
 def test_all_in_one_is_not_stale():
@@ -40,17 +41,17 @@ def test_all_in_one_holds_every_lesson_cell_once_and_one_parameters_cell():
     assert sum("parameters" in cell.metadata.get("tags", []) for cell in notebook.cells) == 1
     assert sum("%pip install" in cell.source for cell in notebook.cells) == 1
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
-    for name in all_in_one.LESSONS:
+    for name in LESSONS:
         lesson = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
         kept = [c["id"] for c in lesson.cells if "parameters" not in c.metadata.get("tags", []) and "%pip install" not in c.source]
         assert set(kept) - {c["id"] for c in lesson.cells if c.source.startswith("## Parameters")} <= set(ids), name
-    declared = papermill.inspect_notebook(str(all_in_one.OUTPUT))
-    for name in all_in_one.LESSONS:
-        assert set(papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))) <= set(declared), name
+    merged = declared("all_in_one")
+    for name in LESSONS:
+        assert set(declared(name)) <= set(merged), name
 
 
 def test_generator_refuses_a_lesson_that_overwrites_a_later_parameter(tmp_path, monkeypatch):
-    for name in all_in_one.LESSONS:
+    for name in LESSONS:
         shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", tmp_path)
     lesson = nbformat.read(tmp_path / "02_preprocess.ipynb", as_version=4)
     lesson.cells.append(nbformat.v4.new_code_cell("text = 'a sentence'", id="overwrites-05"))  # `text` is 05's parameter

@@ -111,11 +111,9 @@ def test_inference_report_compares_batched_and_one_by_one(sample_dir, tiny_model
 
 
 def test_recipes_are_parameter_files_the_notebooks_accept():
-    import papermill
+    from repo_tools.notebooks import declared_names
 
-    declared = set()
-    for name in ("02_preprocess", "03_train"):
-        declared |= set(papermill.inspect_notebook(str(bench.ROOT / "notebooks" / f"{name}.ipynb")))
+    declared = declared_names(["02_preprocess", "03_train"])
     for name in ("guide-offline", "offline-minilm", "fast-recipe", "fast-recipe-trained-embeddings"):
         assert set(bench.load_recipe(name)) <= declared, name
 

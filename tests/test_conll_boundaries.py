@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from ner_helpers.data import WNUT17_LABELS, load_conll, read_conll
+from ner_helpers.conll import load_conll, read_conll
+from ner_helpers.data import WNUT17_LABELS
 
 TWO_SENTENCES = [(["Ann", "sang"], ["B-person", "O"]), (["in", "Paris"], ["O", "B-location"])]
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 import datasets
 import pytest
 
-from ner_helpers.data import (
-    WNUT17_FILES,
-    WNUT17_LABELS,
-    cast_to_wnut17_features,
-    discover_labels,
-    load_conll,
-    load_wnut17,
-    read_conll,
-)
+from ner_helpers.conll import discover_labels, load_conll, read_conll
+from ner_helpers.data import WNUT17_FILES, WNUT17_LABELS, cast_to_wnut17_features, load_wnut17
 from ner_helpers.errors import ConllFormatError, HubUnreachableError
 
 
@@ -101,28 +94,19 @@ def test_windows_line_endings_and_repeated_blank_lines_are_accepted(write_conll)
     assert sentences == [(["a", "b"], ["O", "B-group"]), (["c"], ["O"])]
 
 
-def test_malformed_line_names_file_and_line(write_conll):
-    path = write_conll("a\tO\nb O\n")  # a tab file: the space-separated line breaks its layout
-    with pytest.raises(ConllFormatError, match=r"data\.conll, line 2: expected 2 tab-separated columns as on line 1"):
-        read_conll(path)
-
-
-def test_three_columns_name_file_and_line(write_conll):
-    path = write_conll("a\tO\n\nb\tO\tX\n")
-    with pytest.raises(ConllFormatError, match=r"line 3: expected 2 tab-separated columns as on line 1 .*found 3"):
-        read_conll(path)
-
-
-def test_empty_tag_names_file_and_line(write_conll):
-    path = write_conll("a\tO\nb\t\n")
-    with pytest.raises(ConllFormatError, match=r"line 2: empty tag"):
-        read_conll(path)
-
-
-def test_tag_that_is_not_bio_names_file_and_line(write_conll):
-    path = write_conll("a\tO\nb\tPERSON\n")
-    with pytest.raises(ConllFormatError, match=r"line 2: tag 'PERSON' is not BIO"):
-        read_conll(path)
+@pytest.mark.parametrize("content, message", [
+    ("a\tO\nb O\n", r"data\.conll, line 2: expected 2 tab-separated columns as on line 1"),  # a tab file: a space-separated line breaks it
+    ("a\tO\n\nb\tO\tX\n", r"line 3: expected 2 tab-separated columns as on line 1 .*found 3"),
+    ("a\tO\nb\t\n", r"line 2: empty tag"),
+    ("a\tO\nb\tPERSON\n", r"line 2: tag 'PERSON' is not BIO"),
+    ("a\tO\n\tB-PER\n", r"data\.conll, line 2: empty token with the entity tag 'B-PER'"),
+    ("a O\nb\n", r"line 2: expected 2 space-separated columns as on line 1 .*found 1"),
+    ("lonely\n", r"line 1: expected a token and a tag separated by a tab or spaces"),
+], ids=["space-line-in-tab-file", "three-columns", "empty-tag", "tag-not-bio", "empty-token-with-entity-tag",
+        "one-column", "one-column-first-line"])
+def test_malformed_line_names_file_and_line(write_conll, content, message):
+    with pytest.raises(ConllFormatError, match=message):
+        read_conll(write_conll(content))
 
 
 def test_unknown_label_names_file_line_and_label_set(write_conll):

@@ -15,8 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from repo_tools.notebooks import LESSONS
+
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
 NOT_THE_LESSON = {
     "require_artifact": "hands files between notebooks",
     "resolve_artifacts_dir": "hands files between notebooks (Colab)",
@@ -95,13 +96,13 @@ def shown(cells, name: str, index: int) -> bool:
 def shown_before(name: str) -> set[str]:
     """Helpers the notebooks before `name` showed."""
     earlier: set[str] = set()
-    for previous in NOTEBOOKS[: NOTEBOOKS.index(name)]:
+    for previous in LESSONS[: LESSONS.index(name)]:
         cells = nbformat.read(ROOT / "notebooks" / f"{previous}.ipynb", as_version=4).cells
         earlier |= {helper for helper, index in helpers_used(cells).items() if shown(cells, helper, index)}
     return earlier
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", LESSONS)
 def test_every_helper_a_notebook_teaches_with_is_shown_where_it_is_first_used(name):
     cells = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
     earlier = shown_before(name)

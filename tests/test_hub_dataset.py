@@ -190,7 +190,7 @@ def test_cjk_ranges_hold_their_ends_and_nothing_beside_them(first, last):
     ("New\tB-LOC\nYork\tL-LOC\n", "BILOU"),
 ])
 def test_either_mark_of_a_scheme_names_it(write_conll, content, scheme):
-    from ner_helpers.data import read_conll
+    from ner_helpers.conll import read_conll
 
     sentences, report = read_conll(write_conll(content))
     assert report.scheme == scheme and sentences[0][1][0] == "B-LOC"
@@ -257,13 +257,13 @@ def test_tags_without_a_prefix_are_whole_types():
 
 
 def read(path):
-    from ner_helpers.data import read_conll
+    from ner_helpers.conll import read_conll
 
     return read_conll(path)
 
 
 def conll_error(path, **options) -> str:
-    from ner_helpers.data import read_conll
+    from ner_helpers.conll import read_conll
     from ner_helpers.errors import ConllFormatError
 
     with pytest.raises(ConllFormatError) as error:

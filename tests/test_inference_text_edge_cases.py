@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ner_helpers.data import read_conll
+from ner_helpers.conll import read_conll
 from ner_helpers.inference import predict_entities
 from test_inference import MarkerModel
 

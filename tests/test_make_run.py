@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from repo_tools.runner import NOTEBOOKS, main
+from repo_tools.notebooks import LESSONS
+from repo_tools.runner import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FAKE_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
@@ -43,12 +44,12 @@ def test_no_solutions_leaves_out_the_solution_cells_only(run_dir):
 
 
 def test_run_folder_holds_the_executed_notebooks_and_metrics(run_dir):
-    assert sorted(p.stem for p in run_dir.glob("*.ipynb")) == NOTEBOOKS
+    assert sorted(p.stem for p in run_dir.glob("*.ipynb")) == LESSONS
     report = json.loads((run_dir / "metrics.json").read_text())
     assert set(report["test"]) >= {"precision", "recall", "f1", "accuracy", "per_type"}
     assert report["parameters"]["num_train_epochs"] == 15  # from the parameter file
     assert report["machine"]["cpu_count"] >= 1
-    assert set(report["seconds"]) == set(NOTEBOOKS)
+    assert set(report["seconds"]) == set(LESSONS)
 
 
 def test_relative_paths_in_the_parameter_file_are_resolved(run_dir):

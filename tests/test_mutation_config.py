@@ -18,7 +18,7 @@ def test_mutmut_reads_the_configuration(monkeypatch):
         configuration.reset_config()
     assert config.process_isolation == configuration.ProcessIsolation.FORKSERVER  # fork crashes with torch
     assert [str(p) for p in config.source_paths] == ["ner_helpers", "repo_tools"]
-    logic = ["align", "metrics", "data", "inference", "highlight", "training"]
+    logic = ["align", "metrics", "data", "conll", "inference", "highlight", "training", "hardware", "parameters"]
     assert config.only_mutate == [f"ner_helpers/{m}.py" for m in logic] + ["repo_tools/runner.py"]
     assert all((ROOT / path).is_file() for path in config.only_mutate)
     assert config.should_mutate("ner_helpers/metrics.py") and not config.should_mutate("ner_helpers/plots.py")

@@ -9,13 +9,11 @@ import re
 from pathlib import Path
 
 import nbformat
-import papermill
 import pytest
 
+from repo_tools.notebooks import ALL_NOTEBOOKS, LESSONS, declared, declared_names
+
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
-# 06 compares finished runs: test_sweep.py runs it under papermill on a sweep's folder, so it has no nbval copy.
-ALL_NOTEBOOKS = NOTEBOOKS + ["06_compare_runs"]
 COMMON_PARAMETERS = {
     "data_dir", "model_checkpoint", "artifacts_dir", "max_train_samples", "max_eval_samples",
     "num_train_epochs", "learning_rate", "per_device_train_batch_size", "seed", "push_to_hub",
@@ -40,7 +38,7 @@ def sources(notebook: nbformat.NotebookNode) -> list[tuple[str, str, bool]]:
     ]
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", LESSONS)
 def test_expected_copy_has_the_same_cells_as_the_notebook(name):
     # If this fails, a notebook changed: run `make expected-notebooks` and review the outputs.
     assert sources(read(name, "tests/expected_notebooks")) == sources(read(name))
@@ -57,18 +55,15 @@ def test_one_parameters_cell_of_literals_each_documented(name):
     notebook = read(name)
     tagged = [cell for cell in notebook.cells if "parameters" in cell.metadata.get("tags", [])]
     assert len(tagged) == 1
-    declared = papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))
+    parameters = declared(name)
     lines = [line for line in tagged[0].source.splitlines() if line.strip()]
-    assert len(declared) == len(lines)
-    assert all(parameter["help"] for parameter in declared.values())
-    assert {"artifacts_dir", "run_dir"} & set(declared)  # where the notebook reads its input
+    assert len(parameters) == len(lines)
+    assert all(parameter["help"] for parameter in parameters.values())
+    assert {"artifacts_dir", "run_dir"} & set(parameters)  # where the notebook reads its input
 
 
 def test_the_common_parameters_appear_where_they_apply():
-    declared = set()
-    for name in NOTEBOOKS:
-        declared |= set(papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb")))
-    assert COMMON_PARAMETERS <= declared
+    assert COMMON_PARAMETERS <= declared_names(LESSONS)
 
 
 @pytest.mark.parametrize("name", ALL_NOTEBOOKS)
@@ -86,7 +81,7 @@ def test_notebook_opens_with_badge_colab_install_and_versions_and_ends_with_exer
         assert {"solution", "solution-prose"} & set(cell.metadata.get("tags", [])) or "Exercise" in cell.source, cell.source[:60]
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS[1:])
+@pytest.mark.parametrize("name", LESSONS[1:])
 def test_notebook_checks_earlier_artifacts_right_after_its_parameters(name):
     cells = read(name).cells
     index = next(i for i, cell in enumerate(cells) if "parameters" in cell.metadata.get("tags", []))
@@ -101,7 +96,7 @@ def test_code_cells_are_preceded_by_prose(name):
             assert previous.cell_type == "markdown" or cell.source.startswith("#"), cell.source[:60]
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
+@pytest.mark.parametrize("name", LESSONS)
 def test_checked_outputs_are_tagged_not_marked_in_the_code(name):
     # A tag keeps test machinery out of the code a learner reads; nbval reads both.
     cells = read(name).cells
@@ -132,7 +127,7 @@ def test_expected_copy_of_04_shows_a_test_f1_well_above_zero():
 
 def test_expected_copy_of_05_finds_entities_in_the_example_text():
     notebook = read("05_inference", "tests/expected_notebooks")
-    text = papermill.inspect_notebook(str(ROOT / "notebooks" / "05_inference.ipynb"))["text"]["default"]
+    text = declared("05_inference")["text"]["default"]
     text = eval(text)  # the parameter's literal, as the notebook declares it
     cell = next(c for c in notebook.cells if c.get("id") == "05-13")
     output = output_text(cell)

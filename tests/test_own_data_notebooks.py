@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from repo_tools.runner import NOTEBOOKS, main
+from repo_tools.notebooks import LESSONS
+from repo_tools.runner import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "sample_conll2003"
@@ -40,7 +41,7 @@ def run_dir(tmp_path_factory, tiny_model_dir):
 
 
 def test_all_five_notebooks_run_on_per_loc_org_data(run_dir):
-    assert sorted(p.stem for p in run_dir.glob("*.ipynb")) == NOTEBOOKS
+    assert sorted(p.stem for p in run_dir.glob("*.ipynb")) == LESSONS
     report = json.loads((run_dir / "metrics.json").read_text())
     assert "data_dir" not in report["parameters"]  # the parameter file's WNUT 17 folder gave way
 

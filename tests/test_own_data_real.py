@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ner_helpers.data import WNUT17_LABELS, load_data, read_conll
+from ner_helpers.conll import read_conll
+from ner_helpers.data import WNUT17_LABELS, load_data
 
 WNUT17_DIR = os.environ.get("WNUT17_DIR")
 pytestmark = pytest.mark.skipif(

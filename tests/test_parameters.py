@@ -11,9 +11,9 @@ import pytest
 
 from ner_helpers.errors import ParameterError
 from ner_helpers.parameters import RULES, check_parameters, problem, rule_for, type_members
+from repo_tools.notebooks import LESSONS as NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
 
 # Values a user can give by mistake (papermill -p, PARAMS files, sweep grids), written out by hand: each must be refused.
 REFUSED = [

@@ -71,60 +71,6 @@ def test_training_arguments_resolve_auto(cpu_only, monkeypatch, tmp_path):
     assert training.training_arguments(tmp_path, cpu_bf16="auto").bf16 is True
 
 
-@pytest.mark.parametrize("flags, onednn, expected", [
-    ({"avx2", "avx512f"}, True, False),  # AVX-512 without AVX512-BF16: oneDNN emulates, not native
-    ({"avx2", "avx512f", "avx512_bf16"}, True, True),
-    ({"avx2", "avx512f", "amx_bf16"}, True, True),
-    ({"avx2"}, False, False),
-    ({"avx512_bf16"}, False, False),  # kernels limited (ONEDNN_MAX_CPU_ISA=AVX2): no bf16 kernels to use
-    (None, True, True),  # no /proc/cpuinfo: oneDNN decides
-])
-def test_native_cpu_bf16_needs_the_flags_and_onednn(monkeypatch, flags, onednn, expected):
-    monkeypatch.setattr(training, "cpu_flags", lambda *_: flags)
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: onednn, raising=False)
-    assert training.cpu_has_native_bf16() is expected
-
-
-def test_cpu_flags_reads_x86_and_arm_cpuinfo(tmp_path):
-    x86 = tmp_path / "x86"
-    x86.write_text("processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu avx2 avx512f avx512_bf16\n")
-    arm = tmp_path / "arm"
-    arm.write_text("processor\t: 0\nFeatures\t: fp asimd bf16\n")
-    assert training.cpu_flags(str(x86)) == {"fpu", "avx2", "avx512f", "avx512_bf16"}
-    assert "bf16" in training.cpu_flags(str(arm))
-    assert training.cpu_flags(str(tmp_path / "absent")) is None
-
-
-def test_gpu_bf16_is_asked_without_emulation(monkeypatch):
-    asked = []
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda **kwargs: asked.append(kwargs) or True)
-    assert training.gpu_has_native_bf16() is True
-    assert asked == [{"including_emulation": False}]
-
-
-def test_arm_bf16_counts_and_a_torch_without_the_check_means_no(monkeypatch):
-    monkeypatch.setattr(training, "cpu_flags", lambda *_: {"fp", "asimd", "bf16"})
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True, raising=False)
-    assert training.cpu_has_native_bf16() is True
-
-    def missing():
-        raise RuntimeError("no mkldnn in this build")
-
-    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", missing, raising=False)
-    assert training.cpu_has_native_bf16() is False
-
-
-def test_cpu_flags_reads_this_machines_cpuinfo_and_survives_odd_bytes(tmp_path):
-    import os
-
-    if os.path.exists("/proc/cpuinfo"):  # the default file, on Linux
-        assert training.cpu_flags() == training.cpu_flags("/proc/cpuinfo") and training.cpu_flags() is not None
-    odd = tmp_path / "odd"
-    odd.write_bytes(b"model name\t: CPU \xff\xfe\nflags\t\t: fpu avx2\n")
-    assert training.cpu_flags(str(odd)) == {"fpu", "avx2"}
-
-
 def test_training_arguments_default_to_the_guides_recipe(cpu_only, monkeypatch, tmp_path):
     monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)  # even so, bf16 only when asked
     monkeypatch.setenv("CI", "1")

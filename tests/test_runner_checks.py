@@ -241,7 +241,7 @@ def test_main_runs_the_notebooks_asked_for_in_order_and_prints_the_score(tmp_pat
     assert code == 0 and ran == [("03_train", False), ("04_evaluate", False)]
     assert capsys.readouterr().out == f"validation entity F1 0.1235; 3.0 s; {run.resolve()}/metrics.json\n"
     assert runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir)]) == 0
-    assert [name for name, _ in ran[2:]] == runner.NOTEBOOKS and all(solutions for _, solutions in ran[2:])
+    assert [name for name, _ in ran[2:]] == runner.LESSONS and all(solutions for _, solutions in ran[2:])
 
 
 def test_help_describes_every_option(capsys):

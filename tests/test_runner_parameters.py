@@ -95,7 +95,7 @@ def test_main_hands_each_notebook_only_the_parameters_it_declares(params_file, t
     assert code == 0
     (first, first_params), (third, third_params) = executed
     assert (first, third) == ("01_load_data", "03_train")
-    declared_01 = set(papermill.inspect_notebook(str(runner.NOTEBOOK_DIR / "01_load_data.ipynb")))
+    declared_01 = set(runner.declared("01_load_data"))
     assert set(first_params) <= declared_01 and "learning_rate" not in first_params
     assert third_params["learning_rate"] == 0.02  # command line over the file's 0.1
     assert third_params["num_train_epochs"] == 3  # the file

@@ -18,7 +18,7 @@ import papermill
 import pytest
 import yaml
 
-from repo_tools.train import DEFAULTS, ParameterError, fingerprint, load_parameters, main
+from repo_tools.train import ParameterError, fingerprint, load_parameters, main, notebook_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_DEVICE_BATCH = 4
@@ -167,17 +167,17 @@ def test_processes_that_do_not_join_one_group_stop_with_a_message(monkeypatch):
     check_one_process_group(1)
 
 
-def test_defaults_are_notebook_03s_parameters():
-    declared = papermill.inspect_notebook(str(ROOT / "notebooks" / "03_train.ipynb"))
-    defaults = {name: eval(spec["default"]) for name, spec in declared.items() if name != "artifacts_dir"}  # noqa: S307
-    assert defaults == DEFAULTS
+def test_defaults_are_notebook_03s_parameters_cell():
+    defaults = notebook_defaults()
+    assert defaults["per_device_train_batch_size"] == 16 and defaults["learning_rate"] is None
+    assert "artifacts_dir" not in defaults and defaults["train_sampling_strategy"] == "random"
 
 
 def test_parameters_of_other_notebooks_are_ignored_and_unknown_ones_rejected(tmp_path):
     params = tmp_path / "p.yaml"
     params.write_text("learning_rate: 1.0e-4\nmax_train_samples: 10\n")
     parameters, ignored = load_parameters(params)
-    assert parameters["learning_rate"] == 1e-4 and parameters["num_train_epochs"] == DEFAULTS["num_train_epochs"]
+    assert parameters["learning_rate"] == 1e-4 and parameters["num_train_epochs"] == notebook_defaults()["num_train_epochs"]
     assert ignored == ["max_train_samples"]
     params.write_text("learning_rat: 1.0e-4\n")
     with pytest.raises(ParameterError, match="learning_rat is not a parameter of any notebook"):

@@ -270,3 +270,61 @@ def test_save_log_history_writes_json_that_reads_back(tmp_path):
     assert path == tmp_path / "log.json" and json.loads(path.read_text()) == history
     # One value per line, indented by one space: a learner can read (and diff) the file as it is.
     assert path.read_text().splitlines()[:4] == ["[", " {", '  "loss": 1.5,', '  "epoch": 1.0']
+
+
+def notebook_cell(name: str, cell_id: str) -> str:
+    import nbformat
+
+    from repo_tools.notebooks import notebook_path
+
+    return next(cell.source for cell in nbformat.read(notebook_path(name), as_version=4).cells if cell.get("id") == cell_id)
+
+
+def test_notebook_03s_training_arguments_equal_the_shared_ones_for_the_same_parameters(tmp_path, monkeypatch):
+    # Notebook 03 writes TrainingArguments out for the learner (cell 03-args); the tools train through
+    # training_arguments(**training_settings(parameters)). Values unlike the defaults, so a swap shows.
+    import torch
+
+    from ner_helpers.training import mixed_precision, training_settings
+
+    monkeypatch.delenv("CI", raising=False)  # training_arguments hides progress bars under CI only
+    parameters = dict(learning_rate=3e-4, per_device_train_batch_size=8, num_train_epochs=3, weight_decay=0.05,
+                      warmup_steps=0.1, train_sampling_strategy="group_by_length", seed=7, cpu_bf16=False,
+                      push_to_hub=False, hub_model_id="me/wnut17-model")
+    namespace = {**parameters, "artifacts_dir": str(tmp_path), "torch": torch,
+                 "precision": mixed_precision(parameters["cpu_bf16"], verbose=False)}
+    exec(notebook_cell("03_train", "03-args"), namespace)  # noqa: S102 - the notebook's own cell
+    shared = training_arguments(tmp_path / "checkpoints", **training_settings(parameters))
+    assert namespace["args"].to_dict() == shared.to_dict()
+
+
+def test_training_settings_take_notebook_03s_training_parameters_only():
+    from ner_helpers.training import training_settings
+
+    settings = training_settings({"per_device_train_batch_size": 8, "final_fit": True, "model_checkpoint": "m", "seed": 3})
+    assert settings == {"per_device_train_batch_size": 8, "per_device_eval_batch_size": 8, "seed": 3}
+
+
+def test_fine_tune_with_a_final_fit_retrains_the_best_epoch_on_train_and_validation(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
+    from ner_helpers.training import best_epoch, fine_tune
+
+    phases = []
+    run = fine_tune(str(tiny_model_dir), WNUT17_LABELS, tiny_tokenizer, tokenized["train"], tokenized["validation"],
+                    tmp_path / "checkpoints", final_fit=True, prepare=lambda trainer, phase: phases.append(phase),
+                    learning_rate=5e-3, num_train_epochs=2, per_device_train_batch_size=4, use_cpu=True, disable_tqdm=True)
+    assert phases == ["fit", "final-fit"]
+    assert run.log_history is run.validated.state.log_history and run.chosen_epochs == best_epoch(run.log_history)
+    final = run.trainer
+    assert final is not run.validated and final.eval_dataset is None
+    assert final.train_dataset.num_rows == tokenized["train"].num_rows + tokenized["validation"].num_rows
+    assert final.args.num_train_epochs == run.chosen_epochs and final.args.output_dir == str(tmp_path / "checkpoints" / "final-fit")
+    assert final.args.learning_rate == 5e-3 and final.args.save_strategy == "no"
+    assert run.best_checkpoint and run.train_seconds > 0
+
+
+def test_fine_tune_without_a_checkpoint_to_resume_says_so(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
+    from ner_helpers.training import fine_tune
+
+    with pytest.raises(FileNotFoundError, match="holds no checkpoint"):
+        fine_tune(str(tiny_model_dir), WNUT17_LABELS, tiny_tokenizer, tokenized["train"], tokenized["validation"],
+                  tmp_path, resume_from_checkpoint=True, use_cpu=True)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from ner_helpers.data import WNUT17_LABELS, load_conll, load_wnut17
+from ner_helpers.conll import load_conll
+from ner_helpers.data import WNUT17_LABELS, load_wnut17
 from ner_helpers.models import load_token_classifier
 from ner_helpers.training import build_trainer, training_arguments
 

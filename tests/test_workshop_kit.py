@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from repo_tools import colab_links
+from repo_tools.notebooks import is_install_cell
 from repo_tools.student_notebooks import is_solution, student_copy, write_student_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,7 +132,7 @@ def test_install_cell_pins_the_versions_of_requirements_txt_and_keeps_colabs_tor
         if "==" in line:
             package, version = line.split("==")
             required[package.lower()] = version
-    install = next(cell for cell in nbformat.read(path, as_version=4).cells if colab_links.is_install_cell(cell))
+    install = next(cell for cell in nbformat.read(path, as_version=4).cells if is_install_cell(cell))
     pins = pins_in(install.source)
     assert pins and "torch" not in pins
     assert {package: required.get(package.lower()) for package in pins} == pins
@@ -158,7 +159,7 @@ def fake_repository(tmp_path: Path) -> Path:
         colab_links.BADGE_RE.search(notebook.cells[0].source).group(0),
         "[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/wnut17-ner/wnut17-ner/blob/main/notebooks/01_load_data.ipynb)",
     )
-    install = next(cell for cell in notebook.cells if colab_links.is_install_cell(cell))
+    install = next(cell for cell in notebook.cells if is_install_cell(cell))
     install.source = 'import sys\n\nif "google.colab" in sys.modules:\n    %pip install -q "ner_helpers @ git+https://github.com/wnut17-ner/wnut17-ner.git" seqeval'
     (root / "notebooks" / "ja").mkdir(exist_ok=True)  # the Japanese edition may already be there
     nbformat.write(notebook, root / "notebooks" / "ja" / "01_load_data.ipynb")
@@ -178,7 +179,7 @@ def test_make_colab_links_rewrites_every_notebook_from_one_setting(tmp_path):
     assert "https://colab.research.google.com/github/someone/wnut17-fork/blob/spring-2027/notebooks/ja/01_load_data.ipynb" in ja.cells[0].source
     expected = nbformat.read(root / "tests" / "expected_notebooks" / "03_train.ipynb", as_version=4)
     assert "/blob/spring-2027/notebooks/03_train.ipynb)" in expected.cells[0].source
-    install = next(cell for cell in ja.cells if colab_links.is_install_cell(cell))
+    install = next(cell for cell in ja.cells if is_install_cell(cell))
     assert 'REPO, BRANCH = "someone/wnut17-fork", "spring-2027"' in install.source
     # Links to a helper's source follow the setting too: on GitHub once the repository has a home.
     lesson = "\n".join(c.source for c in nbformat.read(root / "notebooks" / "05_inference.ipynb", as_version=4).cells)

@@ -1,7 +1,8 @@
 """A tiny BERT and WordPiece tokenizer built from local text, for tests and the CI notebook run.
 
 Nothing is downloaded: the tokenizer is trained on the given CoNLL files and the model weights
-are random. `python -m repo_tools.tiny_model OUT_DIR --data-dir tests/data/sample_wnut17`.
+are random. `python tests/tiny_model.py OUT_DIR --data-dir tests/data/sample_wnut17`
+(tests/conftest.py builds it for the tests, `make expected-notebooks` for the nbval copies).
 """
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Iterable
 
-from ner_helpers.data import WNUT17_LABELS, read_conll
+from ner_helpers.conll import read_conll
+from ner_helpers.data import WNUT17_LABELS
 
 
 def build_tiny_tokenizer(words: Iterable[str], vocab_size: int = 400) -> object:

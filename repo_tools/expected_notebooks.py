@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import papermill
 import yaml
 
+from repo_tools.notebooks import LESSONS, declared, notebook_path
+
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = ROOT / "tests" / "expected_notebooks"
 PARAMS = ROOT / "tests" / "notebook_params_ci.yaml"
 CI_RUN = ROOT / ".cache" / "ci-run"
-NOTEBOOKS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
 
 
 def ci_parameters() -> dict:
@@ -32,17 +34,16 @@ def ci_parameters() -> dict:
 
 
 def main() -> None:
-    from repo_tools.tiny_model import build_tiny_model
-
-    build_tiny_model(ROOT / ".cache" / "tiny-model", ROOT / "tests" / "data" / "sample_wnut17")
+    # The tiny model is a test fixture (tests/tiny_model.py): built by its own script, as the tests build it.
+    subprocess.run([sys.executable, str(ROOT / "tests" / "tiny_model.py"), str(ROOT / ".cache" / "tiny-model"),
+                    "--data-dir", str(ROOT / "tests" / "data" / "sample_wnut17")], check=True, stdout=subprocess.DEVNULL)
     shutil.rmtree(CI_RUN, ignore_errors=True)
     parameters = ci_parameters()
-    for name in sys.argv[1:] or NOTEBOOKS:
-        declared = papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))
+    for name in sys.argv[1:] or LESSONS:
         papermill.execute_notebook(
-            str(ROOT / "notebooks" / f"{name}.ipynb"),
+            str(notebook_path(name)),
             str(EXPECTED / f"{name}.ipynb"),
-            parameters={k: v for k, v in parameters.items() if k in declared},
+            parameters={k: v for k, v in parameters.items() if k in declared(name)},
             cwd=str(EXPECTED),
             kernel_name="python3",
             progress_bar=False,

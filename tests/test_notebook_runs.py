@@ -1,0 +1,163 @@
+"""The notebook executions of tests/notebook_runs.yaml: settings users combine (subsets with every data route, no test
+split, truncation, resuming, bf16, frozen embeddings, empty and long texts) run through the notebooks together."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import papermill
+import pytest
+import yaml
+
+from repo_tools.runner import main
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS: dict[str, dict[str, Any]] = yaml.safe_load((ROOT / "tests" / "notebook_runs.yaml").read_text())
+LONG_TEXT = ("the weather was fine and " * 196 + "Zendaya watched SZA at Glastonbury")[:5000]
+
+
+def outputs(notebook: Path, cell_id: str) -> str:
+    """All text a cell printed or displayed (plain text), joined."""
+    cell = next(c for c in json.loads(notebook.read_text())["cells"] if c.get("id") == cell_id)
+    return "\n".join(
+        "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
+    )
+
+
+def write_hub_copy(folder: Path) -> Path:
+    """WNUT 17's sample as a Hub-style Parquet data set with two configurations ("full", and "small" without test)."""
+    from ner_helpers.data import load_data
+
+    sample = load_data(data_dir=ROOT / "tests" / "data" / "sample_wnut17")
+    lines = ["---", "configs:"]
+    for config, rows, splits in (("full", None, ["train", "validation", "test"]), ("small", 12, ["train", "validation"])):
+        lines += [f"- config_name: {config}", "  data_files:"]
+        for split in splits:
+            part = sample[split] if rows is None else sample[split].select(range(min(rows, sample[split].num_rows)))
+            (folder / config).mkdir(parents=True, exist_ok=True)
+            part.to_parquet(str(folder / config / f"{split}.parquet"))
+            lines += [f"  - split: {split}", f"    path: {config}/{split}.parquet"]
+    (folder / "README.md").write_text("\n".join(lines + ["---", ""]))
+    return folder
+
+
+def made_at_test_time(value: Any, made: dict[str, Any]) -> Any:
+    """A run's value with <tiny model>, <hub copy> and <5,000 characters> replaced, and repository paths made absolute."""
+    if isinstance(value, dict):
+        return {key: made_at_test_time(item, made) for key, item in value.items()}
+    if isinstance(value, str) and value in made:
+        return made[value]
+    if isinstance(value, str) and value.startswith("tests/"):
+        return str(ROOT / value)
+    return value
+
+
+@pytest.fixture(scope="module", params=sorted(RUNS))
+def run(request, tmp_path_factory, tiny_model_dir):
+    """Execute one run of notebook_runs.yaml; its name, its folder, its parameters and the error it stopped with."""
+    name, spec = request.param, RUNS[request.param]
+    folder = tmp_path_factory.mktemp(name)
+    made = {"<tiny model>": str(tiny_model_dir), "<5,000 characters>": LONG_TEXT}
+    if "<hub copy>" in json.dumps(spec):
+        made["<hub copy>"] = str(write_hub_copy(tmp_path_factory.mktemp("hub-copy")))
+    parameters = made_at_test_time(spec["parameters"], made)
+    error = None
+    if spec.get("expect_error"):  # straight through papermill: the runner itself would refuse before any notebook
+        with pytest.raises(papermill.PapermillExecutionError) as failure:
+            for notebook in spec["notebooks"]:
+                papermill.execute_notebook(
+                    str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(folder / f"{notebook}.ipynb"),
+                    parameters={"artifacts_dir": str(folder / "artifacts"), **parameters}, cwd=str(ROOT / "notebooks"),
+                    kernel_name="python3", progress_bar=False,
+                )
+        error = failure.value
+    else:
+        steps = [(spec["notebooks"], parameters)]
+        steps += [(step["notebooks"], {**parameters, **made_at_test_time(step["parameters"], made)}) for step in spec.get("then", [])]
+        for index, (notebooks, values) in enumerate(steps):
+            params_file = folder.parent / f"{name}-{index}.yaml"
+            params_file.write_text(yaml.safe_dump(values))
+            step_dir = folder if index == 0 else folder / f"then-{index}"
+            if index:  # a later step works in the first step's artifacts
+                step_dir.mkdir()
+                (step_dir / "artifacts").symlink_to(folder / "artifacts")
+            code = main(["--run-dir", str(step_dir), "--params", str(params_file), "--no-solutions", "--notebooks", *notebooks])
+            assert code == 0, f"{name}, step {index}: the runner exited with {code}"
+    return {"name": name, "folder": folder, "parameters": parameters, "spec": spec, "error": error}
+
+
+def test_every_notebook_of_the_run_finishes_or_stops_as_expected(run):
+    if run["spec"].get("expect_error"):
+        assert run["error"].ename == run["spec"]["expect_error"]
+        assert run["error"].exec_count <= 4  # the cell right after the parameters
+        assert not (run["folder"] / "artifacts").exists()
+    else:
+        assert sorted(p.stem for p in run["folder"].glob("0*.ipynb")) == sorted(run["spec"]["notebooks"])
+        assert json.loads((run["folder"] / "metrics.json").read_text())["test"]["f1"] >= 0
+
+
+def expected_sentences(run) -> tuple[str, int]:
+    """The split notebook 04 scores and how many of its sentences notebook 02 kept, from the data files themselves."""
+    parameters = run["parameters"]
+    if "data_files" in parameters:
+        files = parameters["data_files"]
+        split = "test" if "test" in files else "validation"
+        text = Path(files[split]).read_text()
+        sentences = sum(1 for block in text.split("\n\n") if block.strip() and not block.lstrip().startswith("-DOCSTART-"))
+    elif "dataset_name" in parameters:
+        import pyarrow.parquet as pq
+
+        splits = {p.stem for p in (Path(parameters["dataset_name"]) / parameters["dataset_config"]).glob("*.parquet")}
+        split = "test" if "test" in splits else "validation"
+        sentences = pq.read_metadata(Path(parameters["dataset_name"]) / parameters["dataset_config"] / f"{split}.parquet").num_rows
+    else:
+        split = "test"
+        text = (Path(parameters["data_dir"]) / "emerging.test.annotated").read_text()
+        sentences = sum(1 for block in text.split("\n\n") if block.strip())
+    return split, min(parameters.get("max_eval_samples") or sentences, sentences)
+
+
+def test_notebooks_04_and_05_use_exactly_the_sentences_02_kept(run):
+    if run["spec"].get("expect_error"):
+        assert not list(run["folder"].glob("04_*.ipynb"))  # it stopped before; nothing scored
+        return
+    split, kept = expected_sentences(run)
+    assert kept < 10  # every run here scores a subset
+    evaluated = outputs(run["folder"] / "04_evaluate.ipynb", "04-07")
+    assert f"{kept} {split} sentences predicted: the {kept} that notebook 02 kept, of " in evaluated
+    metrics = json.loads((run["folder"] / "artifacts" / "test_metrics.json").read_text())
+    assert metrics["split"] == split
+    assert f"{kept} {split} sentences as texts in " in outputs(run["folder"] / "05_inference.ipynb", "05-19")
+    assert "of 0 " not in outputs(run["folder"] / "04_evaluate.ipynb", "04-evaluator")
+
+
+def trained_parameters(notebook: Path) -> tuple[int, int]:
+    """(parameters, trained parameters) as notebook 03 printed them."""
+    found = re.search(r"([\d,]+) parameters, ([\d,]+) of them trained", outputs(notebook, "03-09"))
+    return int(found[1].replace(",", "")), int(found[2].replace(",", ""))
+
+
+def test_each_run_shows_the_setting_it_was_given(run):
+    name, folder = run["name"], run["folder"]
+    if name == "folder-subset":
+        assert "resuming from" in outputs(folder / "then-1" / "03_train.ipynb", "03-15")
+        history = json.loads((folder / "artifacts" / "log_history.json").read_text())
+        assert max(entry["epoch"] for entry in history) == 3  # the resumed run trained the third epoch
+        total, trained = trained_parameters(folder / "03_train.ipynb")
+        assert trained < total  # the word embeddings stayed out of training
+        assert "final fit: " in outputs(folder / "03_train.ipynb", "03-19")
+        assert "0 tokens; with the default ignore_labels=['O'] the pipeline returns 0 of them" in outputs(folder / "05_inference.ipynb", "05-07")
+        assert "label_all_tokens" in (folder / "artifacts" / "preprocess.json").read_text()
+        assert json.loads((folder / "artifacts" / "preprocess.json").read_text())["label_all_tokens"] is True
+    elif name == "data-files-without-test":
+        assert "precision: bf16 autocast on the CPU (cpu_bf16=True)" in outputs(folder / "03_train.ipynb", "03-11")
+        total, trained = trained_parameters(folder / "03_train.ipynb")
+        assert trained == total
+        assert "validation entity F1 " in outputs(folder / "04_evaluate.ipynb", "04-09")
+    elif name == "dataset-name-local-copy":
+        loaded = outputs(folder / "01_load_data.ipynb", "01-06")
+        assert "num_rows: 12" in loaded and "test:" not in loaded  # the "small" configuration: 12 training rows, no test
+    elif name == "push-to-hub-offline":
+        assert "push_to_hub=True needs the Hugging Face Hub" in run["error"].evalue
