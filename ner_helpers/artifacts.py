@@ -2,7 +2,8 @@
 
 On Colab every notebook opened from its badge gets its own runtime and disk, so a folder on that
 disk would not reach the next notebook: there `artifacts_dir` moves to one shared folder on Google
-Drive (`resolve_artifacts_dir`). Everywhere else it stays as given.
+Drive (`resolve_artifacts_dir`), and `flush_drive` makes sure it reached Drive before the runtime ends.
+Everywhere else `artifacts_dir` stays as given and `flush_drive` does nothing.
 """
 from __future__ import annotations
 
@@ -65,6 +66,27 @@ def resolve_artifacts_dir(artifacts_dir: str | os.PathLike) -> str:
     shared.mkdir(parents=True, exist_ok=True)
     print(f"On Colab: artifacts_dir is {shared} on your Google Drive, shared by the five notebooks.")
     return str(shared)
+
+
+def flush_drive() -> bool:
+    """On Colab, finish writing to Google Drive and unmount it; elsewhere do nothing. True when it flushed.
+
+    Drive copies what a notebook saves in the background, so files written a moment ago may not have
+    reached Drive when the runtime stops, and the next notebook (in its own runtime) finds an older copy
+    or none. `google.colab.drive.flush_and_unmount()` waits until every file is on Drive. The last cell of
+    notebooks 01-05 (those that write artifacts) calls this; a later `resolve_artifacts_dir` mounts Drive again.
+    """
+    if not on_colab():
+        return False
+    if not (COLAB_DRIVE_MOUNT / "MyDrive").exists():
+        print("Google Drive is not mounted in this runtime: nothing to flush.")
+        return False
+    from google.colab import drive  # only importable on Colab
+
+    drive.flush_and_unmount()
+    print(f"Google Drive: everything saved under {COLAB_DRIVE_MOUNT / DRIVE_FOLDER} is written to Drive, and Drive is "
+          "unmounted. The next notebook finds it there; to go on in this one, run its first cells again (they mount Drive).")
+    return True
 
 
 def scratch_artifacts_dir(artifacts_dir: str | os.PathLike, scratch: str = "artifacts-scratch") -> str:

@@ -4,8 +4,10 @@ Taught in notebook 05_inference (the manual path, checked against `pipeline`; wo
 """
 from __future__ import annotations
 
+import os
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Literal, Sequence
 
 import numpy as np
@@ -259,3 +261,34 @@ def entities_to_word_tags(entities: Sequence[dict[str, Any]], words: Sequence[st
         for k, i in enumerate(inside):
             tags[i] = ("B-" if k == 0 else "I-") + entity["type"]
     return tags, cut
+
+
+def read_texts(path: str | os.PathLike) -> list[str]:
+    """The texts of a UTF-8 text file, one per line, blank lines skipped: notebook 05's `texts_file`.
+
+    A missing file, a folder, bytes that are not UTF-8 text, or a file without any text stop with a
+    message naming the file and what to give instead.
+    """
+    path = Path(path)
+    where = f"texts_file={str(path)!r}"
+    if path.is_dir():
+        raise FileNotFoundError(f"{where} is a folder: give a text file with one text per line, or texts_file=None.")
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{where}: no such file (relative paths start from {Path.cwd()}). Give a text file with one text per line, "
+            "or texts_file=None for the evaluation sentences notebook 02 kept."
+        )
+    raw = path.read_bytes()
+    try:
+        if b"\x00" in raw:  # UTF-16 text or a binary file (a zip, a saved model)
+            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1, "a NUL byte")
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{where}: not UTF-8 text (byte {err.start}: {raw[err.start:err.start + 4]!r}). "
+            "Give a plain text file saved as UTF-8, one text per line."
+        ) from None
+    texts = [line.strip() for line in content.splitlines() if line.strip()]
+    if not texts:
+        raise ValueError(f"{where}: the file holds no text (it is empty or blank). Write one text per line.")
+    return texts

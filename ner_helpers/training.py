@@ -65,13 +65,15 @@ def training_arguments(
     cpu_bf16: bool | str = False,
     push_to_hub: bool = False,
     hub_model_id: str | None = None,
+    report_to: str = "none",
     **overrides: Any,
 ) -> Any:
     """The guide's TrainingArguments by default: evaluate and save each epoch, keep the best by F1.
 
     `warmup_steps` below 1 is a fraction of the training steps (transformers 5). Mixed precision
     is chosen by `mixed_precision` (GPU: bf16 or fp16; CPU: bf16 only where native, with `cpu_bf16='auto'`). Nothing is pushed
-    to the Hub unless `push_to_hub=True`.
+    to the Hub unless `push_to_hub=True`. `report_to="tensorboard"` logs to TensorBoard, in the folder that the
+    TENSORBOARD_LOGGING_DIR environment variable names (else `output_dir`/runs), as notebook 03 sets it.
     """
     from transformers import TrainingArguments
 
@@ -96,7 +98,7 @@ def training_arguments(
         data_seed=seed,
         push_to_hub=push_to_hub,
         hub_model_id=hub_model_id,
-        report_to="none",
+        report_to=report_to,
         dataloader_pin_memory=torch.cuda.is_available(),
         disable_tqdm=bool(os.environ.get("CI")),
         **mixed_precision(cpu_bf16),
@@ -137,7 +139,7 @@ def build_trainer(
 # happens around the training).
 TRAINING_PARAMETERS = (
     "learning_rate", "per_device_train_batch_size", "num_train_epochs", "weight_decay", "warmup_steps",
-    "train_sampling_strategy", "seed", "cpu_bf16", "push_to_hub", "hub_model_id",
+    "train_sampling_strategy", "seed", "cpu_bf16", "push_to_hub", "hub_model_id", "report_to",
 )
 
 

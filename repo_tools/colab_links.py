@@ -1,13 +1,15 @@
-"""Colab badges, install cells and source links of every notebook, generated from one setting: `make colab-links`.
+"""Colab badges, install cells, source links and runtime type of every notebook, generated from one setting: `make colab-links`.
 
 The setting is repo_tools/colab.toml (`repo`, `branch`); the pinned releases come from requirements.txt.
 `python -m repo_tools.colab_links --repo owner/name --branch main` writes the setting and rewrites every
 notebooks/**/*.ipynb and tests/expected_notebooks/**/*.ipynb; without arguments it re-applies the
-current setting (after requirements.txt changed, say). `--check` only reports disagreements.
+current setting (after requirements.txt changed, say). `--check` only reports disagreements. Notebooks
+that train (GPU_NOTEBOOKS) also get metadata that opens them on a Colab GPU runtime.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import re
 import sys
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 
+from ner_helpers.artifacts import COLAB_DRIVE_MOUNT, DRIVE_FOLDER
 from repo_tools.notebooks import is_install_cell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,8 +27,10 @@ PLACEHOLDER = "YOUR_GITHUB_USER/wnut17-ner"
 BADGE_SVG = "https://colab.research.google.com/assets/colab-badge.svg"
 README_ANCHOR = "README.md#colab-links"
 # Not installed on Colab: torch and the scientific stack Colab ships and its own packages depend on,
-# and the tools that run and test the repository rather than the lesson.
-COLAB_KEEPS = {"torch", "numpy", "pandas", "pyarrow", "matplotlib", "scikit-learn", "requests", "tqdm", "pyyaml", "pillow", "gradio"}
+# and the tools that run and test the repository rather than the lesson. A package Colab ships that a pin
+# needs newer is installed instead: pyarrow, since datasets 5.2.0 requires pyarrow>=24.0.0
+# (tests/test_workshop_kit.py lists the floors the pins set on the packages kept here).
+COLAB_KEEPS = {"torch", "numpy", "pandas", "matplotlib", "scikit-learn", "requests", "tqdm", "pyyaml", "pillow", "gradio", "tensorboard"}
 TOOLING = {"papermill", "nbformat", "nbclient", "ipykernel", "ipywidgets", "jupyterlab", "nbval", "pytest", "pytest-xdist", "mutmut", "selenium"}
 
 BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\([^)]*\)")
@@ -46,16 +51,31 @@ if "google.colab" in sys.modules:
     %pip install -q {pins}
     if not REPO.startswith("YOUR_GITHUB_USER/"):
         %pip install -q --no-deps "ner_helpers @ git+https://github.com/{{REPO}}.git@{{BRANCH}}"
-    else:  # placeholder: no public repository named yet, so install from a zip of it uploaded to /content
+    else:  # placeholder: no public repository named yet, so install from a zip of it, in /content or on Drive
         import glob
+        import os
 
         zips = sorted(glob.glob("/content/*.zip"))
+        if not zips:  # none uploaded to this runtime: look in {drive_name}/ on Google Drive, which every runtime sees
+            from google.colab import drive
+
+            if not os.path.isdir("{mount}/MyDrive"):
+                drive.mount("{mount}")
+            zips = sorted(glob.glob("{drive_folder}/*.zip"))
         if zips:
-            %pip install -q --no-deps {{zips[0]}}
+            print("installing ner_helpers from", zips[0])
+            %pip install -q --no-deps "{{zips[0]}}"
         else:
             print("These notebooks name no GitHub repository yet (REPO is a placeholder), so ner_helpers is not installed.\\n"
-                  "Either upload a zip of the repository (Files pane, Upload) and rerun this cell, or publish a fork and\\n"
-                  "run `make colab-links REPO=owner/name BRANCH=main` in it (see README, Colab links).")'''
+                  "Upload a zip of the repository (Files pane, Upload) and rerun this cell, or put the zip once in\\n"
+                  "{drive_name}/ on your Google Drive, where every runtime finds it, or publish\\n"
+                  "a fork and run `make colab-links REPO=owner/name BRANCH=main` in it (see README, Colab links).")'''
+# Notebooks that train ask Colab for a GPU runtime in their metadata: `accelerator` is what Colab reads
+# when it opens a notebook, `colab.gpuType` the GPU it picks (what Colab itself saves after Runtime >
+# Change runtime type > T4 GPU; T4 is the free tier's). Matched by name, so the Japanese edition and the
+# expected copies of these notebooks get it too.
+GPU_NOTEBOOKS = ("03_train", "all_in_one", "07_going_further_training")
+GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4"}}
 
 
 def read_setting(config: Path = CONFIG) -> tuple[str, str]:
@@ -120,15 +140,47 @@ def rewrite_source_links(source: str, notebook: Path, repo: str, branch: str, ro
 
 
 def install_cell(repo: str, branch: str, pins: list[str]) -> str:
-    return INSTALL_TEMPLATE.format(repo_line=f'"{repo}", "{branch}"', pins=" ".join(pins))
+    return INSTALL_TEMPLATE.format(
+        repo_line=f'"{repo}", "{branch}"', pins=" ".join(pins),
+        mount=COLAB_DRIVE_MOUNT.as_posix(), drive_folder=(COLAB_DRIVE_MOUNT / DRIVE_FOLDER).as_posix(), drive_name=DRIVE_FOLDER,
+    )
+
+
+def _code_only(source: str) -> list[str]:
+    """The lines of a cell without comments (whole-line ones, and `  # ...` after code) or blank lines."""
+    lines = (re.sub(r"\s+#[^\"']*$", "", line).rstrip() for line in source.splitlines() if not line.lstrip().startswith("#"))
+    return [line for line in lines if line]
 
 
 def rewrite_install(source: str, repo: str, branch: str, pins: list[str]) -> str:
-    """Replace the generated lines of an install cell (comments may be translated); an older cell is replaced whole."""
+    """Replace the generated lines of an install cell (comments may be translated); a cell whose code is
+    not the template's (an older install cell) is replaced whole."""
     if not REPO_LINE_RE.search(source) or not PINS_LINE_RE.search(source):
         return install_cell(repo, branch, pins)
     source = REPO_LINE_RE.sub(lambda _: f'REPO, BRANCH = "{repo}", "{branch}"', source)
-    return PINS_LINE_RE.sub(lambda _: f"    %pip install -q {' '.join(pins)}", source, count=1)
+    source = PINS_LINE_RE.sub(lambda _: f"    %pip install -q {' '.join(pins)}", source, count=1)
+    if _code_only(source) != _code_only(install_cell(repo, branch, pins)):
+        return install_cell(repo, branch, pins)
+    return source
+
+
+def wants_gpu(notebook: Path) -> bool:
+    """Whether a notebook trains, so that Colab should open it on a GPU runtime (GPU_NOTEBOOKS, by name)."""
+    return Path(notebook).stem in GPU_NOTEBOOKS
+
+
+def with_runtime(metadata: dict, notebook: Path) -> dict:
+    """A copy of a notebook's metadata asking Colab for a GPU runtime when it trains, and for none otherwise."""
+    metadata = copy.deepcopy(dict(metadata))
+    colab = dict(metadata.pop("colab", {}))
+    metadata.pop("accelerator", None)
+    colab.pop("gpuType", None)
+    if wants_gpu(notebook):
+        metadata["accelerator"] = GPU_METADATA["accelerator"]
+        colab.update(GPU_METADATA["colab"])
+    if colab:
+        metadata["colab"] = colab
+    return metadata
 
 
 def notebooks(root: Path = ROOT) -> list[Path]:
@@ -138,13 +190,14 @@ def notebooks(root: Path = ROOT) -> list[Path]:
 
 
 def disagreements(root: Path = ROOT, config: Path = CONFIG) -> list[str]:
-    """One line per notebook whose badge, install cell or source links differ from the setting (empty: all agree)."""
+    """One line per notebook whose badge, install cell, source links or runtime metadata differ from the setting (empty: all agree)."""
     repo, branch = read_setting(config)
     pins = colab_pins(root / "requirements.txt")
     problems = []
     for path in notebooks(root):
         name = path.relative_to(root)
-        cells = nbformat.read(path, as_version=4).cells
+        notebook = nbformat.read(path, as_version=4)
+        cells, metadata = notebook.cells, dict(notebook.metadata)
         badges = [BADGE_RE.search(c.source).group(0) for c in cells if c.cell_type == "markdown" and BADGE_RE.search(c.source)]
         if badges != [badge(path, repo, branch, root)]:
             problems.append(f"{name}: badge {badges or 'missing'} differs from the setting ({repo}@{branch})")
@@ -153,24 +206,28 @@ def disagreements(root: Path = ROOT, config: Path = CONFIG) -> list[str]:
             problems.append(f"{name}: install cell differs from the setting ({repo}@{branch}) or requirements.txt")
         if any(rewrite_source_links(c.source, path, repo, branch, root) != c.source for c in cells if c.cell_type == "markdown"):
             problems.append(f"{name}: a link to a helper's source differs from the setting ({repo}@{branch})")
+        if with_runtime(metadata, path) != metadata:
+            wanted = "a GPU runtime (it trains)" if wants_gpu(path) else "no accelerator"
+            problems.append(f"{name}: notebook metadata should ask Colab for {wanted}")
     return problems
 
 
 def apply(root: Path = ROOT, config: Path = CONFIG) -> list[Path]:
-    """Rewrite every notebook's badge, install cell and source links from the setting; returns the files changed."""
+    """Rewrite every notebook's badge, install cell, source links and runtime metadata from the setting; returns the files changed."""
     repo, branch = read_setting(config)
     pins = colab_pins(root / "requirements.txt")
     changed = []
     for path in notebooks(root):
         notebook = nbformat.read(path, as_version=4)
-        before = [c.source for c in notebook.cells]
+        before = ([c.source for c in notebook.cells], copy.deepcopy(dict(notebook.metadata)))
+        notebook.metadata = nbformat.from_dict(with_runtime(notebook.metadata, path))
         for cell in notebook.cells:
             if cell.cell_type == "markdown":
                 cell.source = BADGE_RE.sub(lambda _: badge(path, repo, branch, root), cell.source)
                 cell.source = rewrite_source_links(cell.source, path, repo, branch, root)
             elif is_install_cell(cell):
                 cell.source = rewrite_install(cell.source, repo, branch, pins)
-        if [c.source for c in notebook.cells] != before:
+        if ([c.source for c in notebook.cells], dict(notebook.metadata)) != before:
             nbformat.write(notebook, path)
             changed.append(path)
     return changed

@@ -12,6 +12,10 @@ changes, the translation is stale and generation stops, naming the cell. The Col
 hash: the generator writes the Japanese notebook's own badge from the one setting of where the repository
 lives (repo_tools/colab.toml, `make colab-links`), and makes relative links (`../reference-run/...`) work
 one folder deeper.
+
+One cell has no English source: the glossary (notebooks/ja/translations/glossary.yaml), which ties this
+edition's words to the Japanese guide's. It is inserted after the first cell of the notebook the file names,
+tagged `ja-only`, so that comparisons with the English notebook can leave it out.
 """
 from __future__ import annotations
 
@@ -32,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_DIR = ROOT / "notebooks"
 JA_DIR = NOTEBOOK_DIR / "ja"
 TRANSLATIONS_DIR = JA_DIR / "translations"
+GLOSSARY_FILE = "glossary.yaml"  # in TRANSLATIONS_DIR
+JA_ONLY_TAG = "ja-only"  # the tag of a cell that only the Japanese edition has
 # A markdown link whose target climbs out of notebooks/ (`](../README.md)`): one more level from notebooks/ja/.
 RELATIVE_LINK = re.compile(r"\]\((\.\./)")
 
@@ -78,6 +84,28 @@ def load_translations(notebook: Path) -> dict[str, dict[str, str]]:
     return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
 
 
+def load_glossary() -> dict[str, str] | None:
+    """The glossary cell's setting (`notebook`, `id`, `ja`), or None when there is no glossary file."""
+    path = TRANSLATIONS_DIR / GLOSSARY_FILE
+    if not path.exists():
+        return None
+    glossary = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    missing = [key for key in ("notebook", "id", "ja") if not glossary.get(key)]
+    if missing:
+        raise TranslationError(f"{shown(path)}: no {', '.join(missing)} (it needs notebook, id and ja).")
+    return glossary
+
+
+def japanese_only_cells(notebook: Path) -> list[tuple[int, Any]]:
+    """(index, cell) of the cells the Japanese edition of `notebook` adds: the glossary, after the first cell."""
+    glossary = load_glossary()
+    if glossary is None or glossary["notebook"] != notebook.stem:
+        return []
+    text = localise_links(glossary["ja"].rstrip("\n"), JA_DIR / notebook.name)
+    cell = nbformat.v4.new_markdown_cell(text, id=glossary["id"], metadata={"tags": [JA_ONLY_TAG]})
+    return [(1, cell)]
+
+
 def problems(notebook: Path) -> list[tuple[str, str, str]]:
     """(cell id, 'missing' or 'stale', English text) for every markdown cell the translation file does not cover."""
     translations = load_translations(notebook)
@@ -109,6 +137,10 @@ def build(notebook: Path) -> Any:
     for cell in japanese.cells:
         if cell.cell_type == "markdown":
             cell.source = localise_links(translations[cell.id]["ja"].rstrip("\n"), JA_DIR / notebook.name)
+    for index, cell in japanese_only_cells(notebook):
+        if any(c.id == cell.id for c in japanese.cells):
+            raise TranslationError(f"{notebook.name}: the Japanese-only cell id {cell.id!r} is already a cell id there; choose another.")
+        japanese.cells.insert(index, cell)
     japanese.metadata["language_info_note"] = "日本語版: repo_tools/ja_edition.py が英語版から生成（手で編集しないこと）"
     return japanese
 

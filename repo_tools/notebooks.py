@@ -12,8 +12,10 @@ import nbformat
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 # The lessons in the order they hand their artifacts on (`make run`, the all-in-one notebook, the nbval copies).
 LESSONS = ["01_load_data", "02_preprocess", "03_train", "04_evaluate", "05_inference"]
-# Notebook 06 reads the run folders of many runs; it is no step of one run.
-ALL_NOTEBOOKS = LESSONS + ["06_compare_runs"]
+# Beyond the five steps: 06 reads the run folders of many runs; 07 and 08 take training and inference further
+# (each runs after the lessons, on their artifacts).
+GOING_FURTHER = ["07_going_further_training", "08_going_further_inference"]
+ALL_NOTEBOOKS = LESSONS + ["06_compare_runs"] + GOING_FURTHER
 
 
 def notebook_path(name: str, notebook_dir: Path = NOTEBOOK_DIR) -> Path:

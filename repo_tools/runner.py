@@ -74,7 +74,7 @@ def machine_info() -> dict[str, Any]:
 def resolve_paths(parameters: dict[str, Any]) -> dict[str, Any]:
     """The parameters with data and model folders made absolute (papermill runs the notebooks from notebooks/)."""
     resolved = dict(parameters)
-    for key in ("data_dir", "model_checkpoint", "dataset_name"):
+    for key in ("data_dir", "model_checkpoint", "dataset_name", "texts_file"):
         value = resolved.get(key)
         if isinstance(value, str) and Path(value).expanduser().exists():
             resolved[key] = str(Path(value).expanduser().resolve())

@@ -116,3 +116,88 @@ def write_conll(tmp_path):
         return path
 
     return write
+
+
+@pytest.fixture()
+def warning_caller():
+    """`warning_caller(module, test_file)`: the file a helper's warning (stacklevel=2) must name: the calling
+    test's, or under `make mutation` mutmut's trampoline, which stands between the test and the mutated module."""
+
+    def caller(module, test_file: str) -> str:
+        return "mutmut/mutation/trampoline.py" if "mutants" in Path(module.__file__).parts else test_file
+
+    return caller
+
+
+@pytest.fixture(scope="session")
+def wnut(sample_dir):
+    """The sample WNUT 17 data set (tests/data/sample_wnut17), as load_wnut17 reads it."""
+    from ner_helpers.data import load_wnut17
+
+    return load_wnut17(sample_dir)
+
+
+@pytest.fixture(scope="session")
+def tokenized(wnut, tiny_tokenizer):
+    """The sample tokenized by the tiny model's tokenizer, labels on each word's first sub-token."""
+    from ner_helpers.align import tokenize_and_align_labels
+
+    return wnut.map(tokenize_and_align_labels, batched=True, fn_kwargs={"tokenizer": tiny_tokenizer},
+                    remove_columns=wnut["train"].column_names)
+
+
+# --- load_wnut17's second route (the original files from GitHub), with a fake transport instead of the network.
+
+class FakeTransport:
+    """Serves files from a folder by the name at the end of the URL, and records what was asked."""
+
+    def __init__(self, folder: Path, tamper: str | None = None):
+        self.folder, self.tamper, self.urls = folder, tamper, []
+
+    def __call__(self, url: str) -> bytes:
+        self.urls.append(url)
+        name = url.rsplit("/", 1)[-1]
+        data = (self.folder / name).read_bytes()
+        return data.replace(b"\tO", b"\tB-person", 1) if name == self.tamper else data
+
+
+@pytest.fixture()
+def fake_transport():
+    """The FakeTransport class: `fake_transport(folder)` serves that folder's files."""
+    return FakeTransport
+
+
+@pytest.fixture()
+def online(monkeypatch, tmp_path):
+    """Not in offline mode, the Hub route failing for another reason, the datasets cache in tmp_path."""
+    import datasets
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", str(tmp_path / "cache"))
+
+    def hub_fails(*args, **kwargs):
+        raise FileNotFoundError("leondz/wnut_17@refs/convert/parquet: no such revision")
+
+    monkeypatch.setattr(datasets, "load_dataset", hub_fails)
+    return tmp_path / "cache"
+
+
+@pytest.fixture()
+def serve():
+    """`serve(monkeypatch, folder, tamper=None)`: download's transport serves folder's files (the file named
+    `tamper` altered), with their SHA-256 sums as the known ones; returns the FakeTransport."""
+
+    def serve_files(monkeypatch, folder: Path, tamper: str | None = None) -> FakeTransport:
+        import hashlib
+
+        from ner_helpers import download
+        from ner_helpers.data import WNUT17_FILES
+
+        transport = FakeTransport(folder, tamper)
+        monkeypatch.setattr(download, "http_get", transport)
+        sums = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in WNUT17_FILES.values()}
+        monkeypatch.setattr(download, "WNUT17_SHA256", sums)
+        return transport
+
+    return serve_files

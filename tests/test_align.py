@@ -1,6 +1,10 @@
 """Label alignment rules, checked by hand on tokenized examples."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import nbformat
 import pytest
 
 from ner_helpers.align import (
@@ -179,3 +183,47 @@ def test_roberta_style_tokenizer_with_prefix_space_aligns():
         {"tokens": [["Empire", "State", "Building"]], "ner_tags": [[7, 8, 8]]}, tokenizer
     )
     assert [label for label in out["labels"][0] if label != X] == [7, 8, 8]
+
+
+# Notebook 02 defines the guide's tokenize_and_align_labels in its own cell, where learners edit it; the tools use
+# ner_helpers.align's. Both must label every sentence the same way.
+NOTEBOOK_02 = Path(__file__).resolve().parent.parent / "notebooks" / "02_preprocess.ipynb"
+
+
+def notebook_tokenize_and_align_labels(tokenizer, label_names, max_length=None):
+    """The function as notebook 02's cell defines it, with the names that cell reads from the notebook."""
+    cells = nbformat.read(NOTEBOOK_02, as_version=4).cells
+    source = next(cell.source for cell in cells if cell.cell_type == "code" and "def tokenize_and_align_labels(" in cell.source)
+    namespace = {"tokenizer": tokenizer, "label_names": label_names, "max_length": max_length}
+    exec(compile(source, f"{NOTEBOOK_02.name} (tokenize_and_align_labels cell)", "exec"), namespace)
+    return namespace["tokenize_and_align_labels"]
+
+
+def assert_notebook_and_package_agree(split, tokenizer, label_names, max_length=None):
+    notebook_function = notebook_tokenize_and_align_labels(tokenizer, label_names, max_length)
+    batch = {"tokens": [list(t) for t in split["tokens"]], "ner_tags": [list(t) for t in split["ner_tags"]]}
+    for label_all_tokens in (False, True):
+        ours = notebook_function(batch, label_all_tokens=label_all_tokens)
+        package = tokenize_and_align_labels(batch, tokenizer, label_all_tokens=label_all_tokens, max_length=max_length,
+                                            label_names=label_names)
+        assert ours["input_ids"] == package["input_ids"]
+        differ = [i for i, (a, b) in enumerate(zip(ours["labels"], package["labels"])) if a != b]
+        assert not differ, f"label_all_tokens={label_all_tokens}: sentences {differ[:5]} are labelled differently"
+
+
+@pytest.mark.parametrize("max_length", [None, 8])
+def test_notebook_02_function_and_the_package_agree_on_the_sample_training_split(tiny_tokenizer, sample_dir, max_length):
+    from ner_helpers.data import load_wnut17
+
+    train = load_wnut17(sample_dir)["train"]
+    assert_notebook_and_package_agree(train, tiny_tokenizer, train.features["ner_tags"].feature.names, max_length)
+
+
+@pytest.mark.real_data
+@pytest.mark.skipif(not os.environ.get("WNUT17_DIR"), reason="set WNUT17_DIR to a folder with the WNUT 17 CoNLL files")
+def test_notebook_02_function_and_the_package_agree_on_the_real_training_split():
+    from ner_helpers.data import load_wnut17
+    from ner_helpers.models import OFFLINE_ENCODER, load_tokenizer
+
+    train = load_wnut17(os.environ["WNUT17_DIR"])["train"]
+    assert_notebook_and_package_agree(train, load_tokenizer(OFFLINE_ENCODER), train.features["ner_tags"].feature.names)

@@ -1,12 +1,26 @@
-"""Loading WNUT 17 and CoNLL files: routes, features, labels and malformed input."""
+"""Loading data (ner_helpers/data.py): WNUT 17's routes (a folder, the Hub's Parquet conversion, the original files
+from GitHub when the Hub fails), load_data's routes for your own data (CoNLL files as data_files, a Hub data set or
+its local copy as dataset_name) with their checks, and the splits the notebooks get. A stand-in replaces
+`datasets.load_dataset` and a fake transport the network: no test reaches the Hub or GitHub."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import datasets
 import pytest
 
-from ner_helpers.conll import discover_labels, load_conll, read_conll
-from ner_helpers.data import WNUT17_FILES, WNUT17_LABELS, cast_to_wnut17_features, load_wnut17
-from ner_helpers.errors import ConllFormatError, HubUnreachableError
+from ner_helpers import data, download
+from ner_helpers.conll import discover_labels, read_conll
+from ner_helpers.data import (
+    HUB_PARQUET_REVISION, WNUT17_FILES, WNUT17_LABELS, cast_to_wnut17_features, complete_splits, evaluation_split,
+    is_wnut17, load_data, load_hub_dataset, load_wnut17,
+)
+from ner_helpers.errors import HubUnreachableError
+
+TESTS_DIR = Path(__file__).parent
+FORMATS = TESTS_DIR / "data" / "formats"
+CONLL2003 = TESTS_DIR / "data" / "sample_conll2003"
+PER_LOC_ORG = ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
 
 
 def test_labels_follow_the_hub_classlabel_order():
@@ -64,83 +78,431 @@ def test_hub_unreachable_error_names_the_offline_route(monkeypatch):
         load_wnut17()
 
 
-def test_hub_route_fails_clearly_in_offline_mode():
-    # conftest sets HF_HUB_OFFLINE=1 / HF_DATASETS_OFFLINE=1, as on a machine without network.
+def test_wnut17_folder_errors_name_every_file(tmp_path):
+    from ner_helpers.data import wnut17_files
+
+    with pytest.raises(FileNotFoundError) as error:
+        wnut17_files(tmp_path / "none")
+    assert str(error.value) == (
+        f"Data folder {tmp_path / 'none'} does not exist. Pass the folder that holds wnut17train.conll, "
+        "emerging.dev.conll, emerging.test.annotated, or data_dir=None to download WNUT 17 from the Hub."
+    )
+    (tmp_path / "wnut17train.conll").write_text("")
+    with pytest.raises(FileNotFoundError) as error:
+        wnut17_files(tmp_path)
+    assert str(error.value) == (
+        f"Data folder {tmp_path} lacks emerging.dev.conll, emerging.test.annotated. WNUT 17 needs "
+        "wnut17train.conll (train), emerging.dev.conll (validation), emerging.test.annotated (test)."
+    )
+
+
+def test_a_wnut17_folder_keeps_the_13_labels_even_when_some_never_occur(tmp_path):
+    from ner_helpers.data import WNUT17_FILES, WNUT17_LABELS, load_wnut17
+
+    for name in WNUT17_FILES.values():
+        (tmp_path / name).write_text("Maria\tB-person\nsaid\tO\n")
+    assert load_wnut17(tmp_path)["test"].features["ner_tags"].feature.names == WNUT17_LABELS
+
+
+def test_wnut17_from_the_hub_asks_for_the_parquet_conversion_and_gets_its_labels(hub, monkeypatch):
+    from ner_helpers.data import HUB_DATASET, WNUT17_LABELS, load_wnut17
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    plain = datasets.Dataset.from_dict({"id": ["0"], "tokens": [["Maria"]], "ner_tags": [[WNUT17_LABELS.index("B-person")]]})
+    hub.answers = [datasets.DatasetDict({"train": plain, "validation": plain, "test": plain})]
+    dataset = load_wnut17()
+    assert hub.calls == [((HUB_DATASET,), {"revision": HUB_PARQUET_REVISION})]
+    assert dataset["train"].features["ner_tags"].feature.names == WNUT17_LABELS
+
+
+@pytest.mark.parametrize("variable", ["HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"])
+@pytest.mark.parametrize("value, offline", [
+    ("1", True), ("ON", True), ("on", True), ("yes", True), ("YES", True), ("true", True), ("TRUE", True),
+    ("0", False), ("", False), ("off", False), ("no", False),
+])
+def test_either_variable_switches_offline_mode(monkeypatch, variable, value, offline):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
+    monkeypatch.setenv(variable, value)
+    assert data._offline_mode() is offline
+
+
+# --- WNUT 17 when the Hub fails (not offline): the original files from GitHub (conftest: online, serve).
+
+def test_hub_failure_falls_back_to_the_github_files(online, monkeypatch, sample_dir, capsys, serve):
+    transport = serve(monkeypatch, sample_dir)
+    dataset = load_wnut17()
+    expected = load_wnut17(sample_dir)
+    for split in expected:
+        assert dataset[split].features == expected[split].features
+        assert dataset[split].to_list() == expected[split].to_list()
+    assert sorted(url.rsplit("/", 1)[-1] for url in transport.urls) == sorted(WNUT17_FILES.values())
+    assert all(url.startswith(f"https://raw.githubusercontent.com/leondz/emerging_entities_17/{download.COMMIT}/") for url in transport.urls)
+    note = capsys.readouterr().out
+    assert "from the Hub failed (FileNotFoundError" in note and "github.com/leondz/emerging_entities_17" in note
+    assert sorted(p.name for p in (online / "wnut17-conll").rglob("*") if p.is_file()) == sorted(WNUT17_FILES.values())
+
+
+def test_offline_mode_does_not_try_github(monkeypatch):
+    # conftest sets HF_HUB_OFFLINE=1: the user asked for no network, so only the Hub error is reported.
+    monkeypatch.setattr(download, "http_get", lambda url: pytest.fail("GitHub was tried in offline mode"))
     with pytest.raises(HubUnreachableError, match="DATA_DIR"):
         load_wnut17()
 
 
-def test_discovered_labels_put_o_first_then_types_sorted_b_before_i():
-    assert discover_labels(["I-zeta", "O", "B-alpha", "B-zeta"]) == ["O", "B-alpha", "I-alpha", "B-zeta", "I-zeta"]
+def test_both_routes_failing_names_both_and_the_offline_route(online, monkeypatch):
+    def no_network(url):
+        raise ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(download, "http_get", no_network)
+    with pytest.raises(HubUnreachableError, match=r"nor its original files from github.com/leondz/emerging_entities_17 \(ConnectionError.*data_dir="):
+        load_wnut17()
 
 
-def test_bring_your_own_data_discovers_labels(write_conll):
-    path = write_conll("Ada\tB-PER\nLovelace\tI-PER\nwrote\tO\n\nin\tO\nLondon\tB-LOC\n")
-    dataset = load_conll({"train": path})
+def test_the_fallback_keeps_wnut17s_labels_and_says_what_failed_in_one_line(online, monkeypatch, tmp_path, capsys, serve):
+    from ner_helpers.data import HUB_DATASET, WNUT17_LABELS
+
+    # Files with only person entities: the label set must still be WNUT 17's 13, in its order, not discovered.
+    folder = tmp_path / "served"
+    folder.mkdir()
+    for name in WNUT17_FILES.values():
+        (folder / name).write_text("Maria\tB-person\nsaid\tO\n\nhi\tO\n")
+    long_reason = "no such revision " + "x" * 300
+
+    def hub_fails(*args, **kwargs):
+        raise FileNotFoundError(long_reason)
+
+    monkeypatch.setattr(datasets, "load_dataset", hub_fails)
+    serve(monkeypatch, folder)
+    dataset = load_wnut17()
+    assert dataset["train"].features["ner_tags"].feature.names == WNUT17_LABELS
+    assert dataset["train"]["ner_tags"][0] == [WNUT17_LABELS.index("B-person"), 0]
+    hub_error = f"FileNotFoundError: {long_reason}"
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"Loading {HUB_DATASET} from the Hub failed ({hub_error[:200]}); "
+        f"trying the original files from github.com/{download.REPOSITORY} (commit {download.COMMIT[:7]})."
+    )
+
+
+# --- load_data: your CoNLL files (data_files), the splits the notebooks get, one route at a time.
+
+def test_conll2003_sample_loads_with_per_loc_org_labels_in_three_splits():
+    dataset = load_data(data_files={"train": CONLL2003 / "train.txt", "validation": CONLL2003 / "valid.txt",
+                                    "test": CONLL2003 / "test.txt"}, verbose=False)
+    assert list(dataset) == ["train", "validation", "test"]
+    assert dataset["train"].features["ner_tags"].feature.names == PER_LOC_ORG
+
+
+def test_labels_are_discovered_over_all_splits(tmp_path):
+    (tmp_path / "train.tsv").write_text("a\tB-PER\nb\tO\n")
+    (tmp_path / "test.tsv").write_text("c\tB-ORG\nd\tI-ORG\n")
+    dataset = load_data(data_files={"train": tmp_path / "train.tsv", "validation": tmp_path / "train.tsv",
+                                    "test": tmp_path / "test.tsv"}, verbose=False)
+    assert dataset["train"].features["ner_tags"].feature.names == ["O", "B-ORG", "I-ORG", "B-PER", "I-PER"]
+    assert discover_labels(["I-b", "O", "B-a"]) == ["O", "B-a", "I-a", "B-b", "I-b"]
+
+
+def test_iob1_conversion_count_is_reported(capsys):
+    load_data(data_files={"train": FORMATS / "iob1.tsv", "validation": FORMATS / "bio.tsv"})
+    assert "IOB1 read as BIO: 5 I- tag(s) that start an entity became B-" in capsys.readouterr().out
+
+
+def test_missing_validation_becomes_a_seeded_tenth_of_train(capsys):
+    files = {"train": CONLL2003 / "train.txt", "test": CONLL2003 / "test.txt"}
+    dataset = load_data(data_files=files, seed=3)
+    assert list(dataset) == ["train", "validation", "test"]
+    assert (dataset["train"].num_rows, dataset["validation"].num_rows) == (36, 5)  # 41 sentences
+    assert "No validation split: 5 of the 41 training sentences (10%, seed 3)" in capsys.readouterr().out
+    again = load_data(data_files=files, seed=3, verbose=False)
+    assert again["validation"]["tokens"] == dataset["validation"]["tokens"]
+    other = load_data(data_files=files, seed=4, verbose=False)
+    assert other["validation"]["tokens"] != dataset["validation"]["tokens"]
+    assert not set(map(tuple, dataset["validation"]["tokens"])) & set(map(tuple, dataset["train"]["tokens"]))
+
+
+def test_missing_test_means_validation_is_scored(capsys):
+    dataset = load_data(data_files={"train": CONLL2003 / "train.txt", "validation": CONLL2003 / "valid.txt"})
+    assert list(dataset) == ["train", "validation"] and evaluation_split(dataset) == "validation"
+    assert "No test split: notebook 04 will score the validation split" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("splits, expected", [
+    (("train", "validation", "test"), "test"), (("train", "validation"), "validation"), (("test",), "test"),
+])
+def test_notebook_04_scores_test_when_there_is_one(splits, expected):
+    from ner_helpers.data import evaluation_split
+
+    assert evaluation_split({split: None for split in splits}) == expected
+
+
+def test_a_train_split_too_small_to_split_says_so(write_conll):
+    with pytest.raises(ValueError, match=r"The train split holds 1 sentence\(s\): too few to set aside a validation split"):
+        load_data(data_files={"train": write_conll("a\tB-PER\n")})
+
+
+def test_verbose_false_prints_nothing_even_when_splits_are_made(write_conll, capsys):
+    train = write_conll("".join(f"w{i}\tO\n\n" for i in range(20)))
+    dataset = load_data(data_files={"train": train}, verbose=False)
+    assert list(dataset) == ["train", "validation"] and capsys.readouterr().out == ""
+    load_data(data_files={"train": train})
+    printed = capsys.readouterr().out
+    assert "No validation split: 2 of the 20 training sentences (10%, seed 42)" in printed
+    assert printed.rstrip().endswith(
+        "No test split: notebook 04 will score the validation split (and say so in its tables and plots)."
+    )
+
+
+def test_the_default_seed_is_42_and_two_sentences_are_enough(capsys):
+    train = datasets.Dataset.from_dict({"tokens": [[f"w{i}"] for i in range(30)]})
+    default = complete_splits(datasets.DatasetDict({"train": train}))
+    seeded = complete_splits(datasets.DatasetDict({"train": train}), seed=42)
+    assert default["validation"]["tokens"] == seeded["validation"]["tokens"]
+    two = complete_splits(datasets.DatasetDict({"train": train.select([0, 1])}), say=lambda *_: None)
+    assert (two["train"].num_rows, two["validation"].num_rows) == (1, 1)
+
+
+def test_a_test_split_is_not_reported_missing(capsys):
+    split = datasets.Dataset.from_dict({"tokens": [["a"]]})
+    complete_splits(datasets.DatasetDict({"train": split, "validation": split, "test": split}))
+    assert capsys.readouterr().out == ""
+
+
+def test_two_routes_at_once_are_refused_whole(tmp_path):
+    with pytest.raises(ValueError) as error:
+        load_data(data_dir=str(tmp_path), dataset_name="someone/ner")
+    assert str(error.value) == (
+        "Both data_dir and dataset_name are set: set only one (data_dir for WNUT 17's folder, data_files "
+        "for your CoNLL files, dataset_name for a Hub data set), and leave the others None."
+    )
+
+
+def test_two_routes_at_once_is_an_error_naming_both_parameters(sample_dir):
+    with pytest.raises(ValueError, match=r"Both data_dir and data_files are set: set only one"):
+        load_data(data_dir=sample_dir, data_files={"train": FORMATS / "bio.tsv"})
+    with pytest.raises(ValueError, match=r"Both data_files and dataset_name are set"):
+        load_data(data_files={"train": FORMATS / "bio.tsv"}, dataset_name="eriktks/conll2003")
+    with pytest.raises(ValueError, match=r"dataset_config='en' is set without dataset_name"):
+        load_data(dataset_config="en")
+
+
+@pytest.mark.parametrize(
+    "data_files, message",
+    [
+        ("train.conll", r"data_files must map split names to CoNLL files"),
+        ({"dev": "x"}, r"data_files has split name\(s\) \['dev'\]: use train, validation, test"),
+        ({"test": str(FORMATS / "bio.tsv")}, r"data_files needs a 'train' file"),
+        ({"train": "no/such/file.txt"}, r"data_files\['train'\]: no/such/file.txt is not a file"),
+    ],
+)
+def test_data_files_mistakes_get_a_message_naming_the_parameter(data_files, message):
+    with pytest.raises((ValueError, FileNotFoundError), match=message):
+        load_data(data_files=data_files)
+
+
+@pytest.mark.parametrize("data_files, message", [
+    ("train.conll", 'data_files must map split names to CoNLL files, e.g. {"train": "train.conll", "validation": '
+                    '"dev.conll", "test": "test.conll"}; got \'train.conll\'. (With make run: DATA_FILES=path/to/files.yaml, '
+                    'a YAML file of that mapping.)'),
+    ({"test": "t.conll"}, 'data_files needs a \'train\' file (validation and test are optional), e.g. {"train": '
+                          '"train.conll", "validation": "dev.conll", "test": "test.conll"}.'),
+])
+def test_data_files_errors_show_a_whole_example(data_files, message):
+    from ner_helpers.data import check_data_files
+
+    with pytest.raises(ValueError) as error:
+        check_data_files(data_files)
+    assert str(error.value) == message
+
+
+def test_wnut17_is_recognised_by_its_label_set(sample_dir):
+    assert is_wnut17(load_data(data_dir=sample_dir)["train"].features["ner_tags"].feature.names)
+    assert not is_wnut17(PER_LOC_ORG)
+
+
+def test_a_label_name_needs_a_type_after_its_prefix():
+    from ner_helpers.data import _bio_label_names
+
+    _bio_label_names(["O", "B-X", "I-X", "B-LOC"], "here")  # one-letter types are types
+    with pytest.raises(ValueError) as error:
+        _bio_label_names(["O", "B-", "I-X"], "here")
+    assert str(error.value) == "here: label names ['B-'] are not BIO (O, B-<type>, I-<type>); the notebooks need BIO tags."
+
+
+# --- load_hub_dataset (dataset_name): a stand-in for `datasets.load_dataset`, and local copies written at test time.
+
+PER = ["O", "B-PER", "I-PER"]
+OFFLINE_ROUTES = (
+    "Check its name (and dataset_config) on huggingface.co/datasets; to work offline, pass a local copy as "
+    "dataset_name (a folder written by save_to_disk, or one with Parquet files), or CoNLL files as data_files."
+)
+
+
+def hub_split(rows: int = 2, ids: list[str] | None = None) -> datasets.Dataset:
+    columns = {"tokens": [["Peter", "said"]] * rows, "ner_tags": [[1, 0]] * rows}
+    features = {"tokens": datasets.Sequence(datasets.Value("string")), "ner_tags": datasets.Sequence(datasets.ClassLabel(names=PER))}
+    if ids is not None:
+        columns["id"], features["id"] = ids, datasets.Value("string")
+    return datasets.Dataset.from_dict(columns, features=datasets.Features(features))
+
+
+@pytest.fixture()
+def hub(monkeypatch):
+    """A stand-in Hub: `answers` are returned (or raised) in order; `calls` records each request."""
+
+    class Hub:
+        calls: list[tuple[tuple, dict]] = []
+        answers: list = []
+
+        def load_dataset(self, *args, **kwargs):
+            self.calls.append((args, kwargs))
+            answer = self.answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    stand_in = Hub()
+    stand_in.calls, stand_in.answers = [], []
+    monkeypatch.setattr(datasets, "load_dataset", stand_in.load_dataset)
+    return stand_in
+
+
+def test_a_script_data_set_is_read_from_the_parquet_conversion(hub):
+    hub.answers = [RuntimeError("Dataset scripts are no longer supported, but found ner.py"),
+                   datasets.DatasetDict({"train": hub_split()})]
+    dataset = load_hub_dataset("someone/ner", "en")
+    assert hub.calls == [(("someone/ner", "en"), {}), (("someone/ner", "en"), {"revision": HUB_PARQUET_REVISION})]
+    assert dataset["train"].features["ner_tags"].feature.names == PER
+
+
+@pytest.mark.parametrize("config, where", [("en", "someone/ner (en)"), (None, "someone/ner")])
+def test_another_hub_error_is_not_retried_and_names_the_offline_routes(hub, config, where):
+    hub.answers = [ConnectionError("no network")]
+    with pytest.raises(HubUnreachableError) as error:
+        load_hub_dataset("someone/ner", config)
+    assert len(hub.calls) == 1
+    assert str(error.value) == f"Could not load the data set {where} (ConnectionError: no network). " + OFFLINE_ROUTES
+
+
+def test_a_single_split_becomes_train_and_gets_ids(hub):
+    hub.answers = [hub_split(rows=3)]
+    dataset = load_hub_dataset("someone/ner")
+    assert list(dataset) == ["train"] and dataset["train"]["id"] == ["0", "1", "2"]
+
+
+def test_ids_the_data_set_has_are_kept(hub):
+    hub.answers = [datasets.DatasetDict({"train": hub_split(ids=["a7", "b9"])})]
+    assert load_hub_dataset("someone/ner")["train"]["id"] == ["a7", "b9"]
+
+
+@pytest.mark.parametrize("saved", ["dataset_dict", "dataset"])
+def test_a_local_copy_is_read_from_disk_without_the_hub(hub, tmp_path, saved):
+    hub.answers = [AssertionError("the Hub was asked for a local copy")]
+    if saved == "dataset_dict":  # dataset_dict.json
+        datasets.DatasetDict({"train": hub_split(), "test": hub_split(rows=1)}).save_to_disk(tmp_path / "copy")
+    else:  # one Dataset: dataset_info.json only
+        hub_split(rows=3).save_to_disk(tmp_path / "copy")
+    dataset = load_hub_dataset(str(tmp_path / "copy"))
+    assert hub.calls == []
+    assert {split: dataset[split].num_rows for split in dataset} == ({"train": 2, "test": 1} if saved == "dataset_dict" else {"train": 3})
+
+
+@pytest.mark.parametrize("splits", [["train", "dev"], ["validation"]])
+def test_splits_the_notebooks_cannot_use_are_named(hub, splits):
+    hub.answers = [datasets.DatasetDict({split: hub_split() for split in splits})]
+    with pytest.raises(ValueError) as error:
+        load_hub_dataset("someone/ner", "en")
+    assert str(error.value) == (
+        f"someone/ner (en): splits {splits}; the notebooks need train (and optionally validation, test)."
+    )
+
+
+def test_missing_columns_and_unnamed_tags_say_how_to_fix_them(hub):
+    hub.answers = [hub_split().rename_column("tokens", "words")]
+    with pytest.raises(ValueError) as error:
+        load_hub_dataset("someone/ner")
+    assert str(error.value) == (
+        "someone/ner: no column(s) ['tokens'] (it has ['words', 'ner_tags']). The notebooks need `tokens` (lists of "
+        "words) and `ner_tags` (lists of tags): rename the columns with DatasetDict.rename_column and save a copy."
+    )
+    hub.answers = [hub_split().cast_column("ner_tags", datasets.Sequence(datasets.Value("int64")))]
+    with pytest.raises(ValueError) as error:
+        load_hub_dataset("someone/ner")
+    assert str(error.value).startswith("someone/ner: ner_tags holds ")
+    assert str(error.value).endswith(
+        " without label names (no ClassLabel), so the tags cannot be read. Cast it to a Sequence of "
+        "ClassLabel(names=[...]) and save a copy."
+    )
+
+
+def test_labels_that_are_not_bio_are_named_with_the_data_set(hub):
+    split = hub_split().cast_column("ner_tags", datasets.Sequence(datasets.ClassLabel(names=["O", "PER", "I-PER"])))
+    hub.answers = [split]
+    with pytest.raises(ValueError) as error:
+        load_hub_dataset("someone/ner", "en")
+    assert str(error.value) == (
+        "someone/ner (en): label names ['PER'] are not BIO (O, B-<type>, I-<type>); the notebooks need BIO tags."
+    )
+
+
+def test_unreachable_hub_data_set_names_the_offline_routes():
+    # conftest sets HF_DATASETS_OFFLINE=1: the Hub cannot be reached.
+    with pytest.raises(HubUnreachableError, match=r"Could not load the data set no-such-user/no-such-ner \(en\).*data_files"):
+        load_data(dataset_name="no-such-user/no-such-ner", dataset_config="en")
+
+
+def hub_like(names=PER_LOC_ORG) -> datasets.DatasetDict:
+    """A conll2003-shaped data set: extra columns, ner_tags as ClassLabel sequences in the data set's own order."""
+    features = datasets.Features({
+        "id": datasets.Value("string"),
+        "tokens": datasets.Sequence(datasets.Value("string")),
+        "pos_tags": datasets.Sequence(datasets.Value("int32")),
+        "ner_tags": datasets.Sequence(datasets.ClassLabel(names=list(names))),
+    })
+    rows = {"id": ["0", "1"], "tokens": [["Peter", "visited", "Paris"], ["Siemens", "AG"]],
+            "pos_tags": [[1, 2, 1], [1, 1]], "ner_tags": [[5, 0, 1], [3, 4]]}
+    return datasets.DatasetDict({s: datasets.Dataset.from_dict(rows, features=features) for s in ("train", "validation", "test")})
+
+
+def test_hub_style_data_set_saved_to_disk_loads_through_dataset_name(tmp_path):
+    hub_like().save_to_disk(tmp_path / "copy")
+    dataset = load_data(dataset_name=str(tmp_path / "copy"))
+    assert dataset["train"].column_names == ["id", "tokens", "ner_tags"]
+    names = dataset["train"].features["ner_tags"].feature.names
+    assert names == PER_LOC_ORG
+    assert [names[t] for t in dataset["train"][0]["ner_tags"]] == ["B-PER", "O", "B-LOC"]
+
+
+def test_hub_style_parquet_folder_loads_through_dataset_name_and_keeps_its_labels(tmp_path):
+    order = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"]  # conll2003's own order is kept: ids depend on it
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    for split, ds in hub_like(order).items():
+        ds.to_parquet(str(folder / f"{split}.parquet"))
+    dataset = load_data(dataset_name=str(folder))
+    assert list(dataset) == ["train", "validation", "test"]
+    assert dataset["test"].features["ner_tags"].feature.names == order
+    assert dataset["test"][1]["tokens"] == ["Siemens", "AG"]
+
+
+def test_hub_style_data_set_without_validation_or_id_gets_both(tmp_path):
+    copy = hub_like()
+    copy = datasets.DatasetDict({"train": datasets.concatenate_datasets([copy["train"]] * 10).remove_columns("id")})
+    copy.save_to_disk(tmp_path / "copy")
+    dataset = load_data(dataset_name=str(tmp_path / "copy"), verbose=False)
+    assert list(dataset) == ["train", "validation"]
+    assert (dataset["train"].num_rows, dataset["validation"].num_rows) == (18, 2)
+    assert dataset["train"].column_names == ["id", "tokens", "ner_tags"]
+
+
+def test_hub_style_data_set_with_string_tags_gets_discovered_labels(tmp_path):
+    rows = {"tokens": [["Peter", "visited", "Paris"]], "ner_tags": [["B-PER", "O", "B-LOC"]]}
+    datasets.DatasetDict({"train": datasets.Dataset.from_dict(rows), "validation": datasets.Dataset.from_dict(rows)}).save_to_disk(tmp_path / "c")
+    dataset = load_hub_dataset(str(tmp_path / "c"))
     assert dataset["train"].features["ner_tags"].feature.names == ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]
-    assert dataset["train"][0]["tokens"] == ["Ada", "Lovelace", "wrote"]
 
 
-def test_a_tab_only_line_separates_sentences_as_in_wnut17_train(write_conll):
-    path = write_conll("a\tO\nb\tO\n\t\nc\tB-person\n")
-    sentences, report = read_conll(path)
-    assert sentences == [(["a", "b"], ["O", "O"]), (["c"], ["B-person"])]
-    assert (report.sentences, report.tokens) == (2, 3)
-
-
-def test_windows_line_endings_and_repeated_blank_lines_are_accepted(write_conll):
-    path = write_conll("\r\n\r\na\tO\r\nb\tB-group\r\n\r\n\r\n\r\nc\tO\r\n\r\n\r\n")
-    sentences, _ = read_conll(path)
-    assert sentences == [(["a", "b"], ["O", "B-group"]), (["c"], ["O"])]
-
-
-@pytest.mark.parametrize("content, message", [
-    ("a\tO\nb O\n", r"data\.conll, line 2: expected 2 tab-separated columns as on line 1"),  # a tab file: a space-separated line breaks it
-    ("a\tO\n\nb\tO\tX\n", r"line 3: expected 2 tab-separated columns as on line 1 .*found 3"),
-    ("a\tO\nb\t\n", r"line 2: empty tag"),
-    ("a\tO\nb\tPERSON\n", r"line 2: tag 'PERSON' is not BIO"),
-    ("a\tO\n\tB-PER\n", r"data\.conll, line 2: empty token with the entity tag 'B-PER'"),
-    ("a O\nb\n", r"line 2: expected 2 space-separated columns as on line 1 .*found 1"),
-    ("lonely\n", r"line 1: expected a token and a tag separated by a tab or spaces"),
-], ids=["space-line-in-tab-file", "three-columns", "empty-tag", "tag-not-bio", "empty-token-with-entity-tag",
-        "one-column", "one-column-first-line"])
-def test_malformed_line_names_file_and_line(write_conll, content, message):
-    with pytest.raises(ConllFormatError, match=message):
-        read_conll(write_conll(content))
-
-
-def test_unknown_label_names_file_line_and_label_set(write_conll):
-    path = write_conll("a\tO\n\nb\tB-animal\n")
-    with pytest.raises(ConllFormatError, match=r"line 3: tag 'B-animal' is not in the label set"):
-        load_conll({"train": path}, label_names=WNUT17_LABELS)
-
-
-def test_orphan_i_tag_is_repaired_to_b_with_a_warning(write_conll):
-    path = write_conll("a\tO\nb\tI-person\nc\tI-person\nd\tB-group\ne\tI-location\n")
-    with pytest.warns(UserWarning, match=r"2 I- tag\(s\).*lines 2, 5"):
-        sentences, report = read_conll(path)
-    assert sentences[0][1] == ["O", "B-person", "I-person", "B-group", "B-location"]
-    assert report.repaired_orphan_i == [2, 5]
-
-
-def test_empty_file_is_an_error(write_conll):
-    with pytest.raises(ConllFormatError, match="holds no sentences"):
-        read_conll(write_conll("\n\n"))
-
-
-def test_non_utf8_bytes_name_file_and_line(write_conll):
-    path = write_conll(b"a\tO\nb\xe9\tO\n")
-    with pytest.raises(ConllFormatError, match=r"line 2: bytes that are not UTF-8"):
-        read_conll(path)
-
-
-def test_missing_folder_says_what_to_pass(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist.*data_dir=None"):
-        load_wnut17(tmp_path / "nowhere")
-
-
-def test_missing_split_file_is_named(sample_dir, tmp_path):
-    for name in ("wnut17train.conll", "emerging.dev.conll"):
-        (tmp_path / name).write_bytes((sample_dir / name).read_bytes())
-    with pytest.raises(FileNotFoundError, match="lacks emerging.test.annotated"):
-        load_wnut17(tmp_path)
+def test_hub_style_data_set_without_the_columns_says_which_are_missing(tmp_path):
+    datasets.DatasetDict({"train": datasets.Dataset.from_dict({"words": [["a"]], "labels": [[0]]})}).save_to_disk(tmp_path / "c")
+    with pytest.raises(ValueError, match=r"no column\(s\) \['tokens', 'ner_tags'\] \(it has \['words', 'labels'\]\)"):
+        load_data(dataset_name=str(tmp_path / "c"))

@@ -23,6 +23,7 @@ NOT_THE_LESSON = {
     "resolve_artifacts_dir": "hands files between notebooks (Colab)",
     "scratch_artifacts_dir": "hands files between notebooks (exercises)",
     "kept_sentences": "hands files between notebooks (the sentences notebook 02 kept)",
+    "flush_drive": "hands files between notebooks (Colab: finishes writing to Google Drive)",
     "check_parameters": "checks the parameters cell's values before anything runs",
     "save_log_history": "writes a JSON file for notebook 04",
     "best_epoch": "reads the epoch Trainer kept from its log",

@@ -36,9 +36,14 @@ def test_committed_japanese_notebook_equals_a_fresh_generation(english):
     ], f"{committed.name} is stale: run `make notebooks-ja`"
 
 
+def translated(cells: list) -> list:
+    """The cells that stand for an English cell: all but the Japanese-only ones (the glossary)."""
+    return [cell for cell in cells if ja_edition.JA_ONLY_TAG not in cell.metadata.get("tags", [])]
+
+
 @pytest.mark.parametrize("english", ENGLISH, ids=lambda p: p.stem)
 def test_code_cells_equal_the_english_ones_and_markdown_is_japanese(english):
-    en, ja = cells(english), cells(ja_edition.JA_DIR / english.name)
+    en, ja = cells(english), translated(cells(ja_edition.JA_DIR / english.name))
     assert [c.cell_type for c in ja] == [c.cell_type for c in en]
     assert [c.source for c in ja if c.cell_type == "code"] == [c.source for c in en if c.cell_type == "code"]
     for cell in ja:
@@ -131,3 +136,72 @@ def test_translation_files_are_written_as_block_scalars_and_read_back_unchanged(
     text = ja_edition.dump_translations(entries)
     assert "ja: |" in text and "\\n" not in text
     assert yaml.safe_load(text) == entries
+
+
+# The glossary: one Japanese-only cell, from notebooks/ja/translations/glossary.yaml.
+
+JAPANESE_GUIDE = "https://huggingface.co/docs/transformers/ja/tasks/token_classification"
+
+
+def small_edition(tmp_path: Path, monkeypatch, glossary: dict | None) -> Path:
+    """Two tiny English notebooks with their translations (and a glossary file) under tmp_path/notebooks."""
+    notebooks = tmp_path / "notebooks"
+    (notebooks / "ja" / "translations").mkdir(parents=True)
+    for name in ("01_first", "02_second"):
+        english = nbformat.v4.new_notebook(cells=[
+            nbformat.v4.new_markdown_cell(f"# {name}", id=f"{name}-title"),
+            nbformat.v4.new_code_cell("x = 1", id=f"{name}-code"),
+            nbformat.v4.new_markdown_cell("See [the data](../README.md).", id=f"{name}-text"),
+        ])
+        nbformat.write(english, notebooks / f"{name}.ipynb")
+        translations = {
+            cell.id: {"en_sha256": ja_edition.source_hash(cell.source), "ja": f"{cell.source}（日本語）"}
+            for cell in english.cells if cell.cell_type == "markdown"
+        }
+        (notebooks / "ja" / "translations" / f"{name}.yaml").write_text(ja_edition.dump_translations(translations), encoding="utf-8")
+    if glossary is not None:
+        (notebooks / "ja" / "translations" / ja_edition.GLOSSARY_FILE).write_text(yaml.safe_dump(glossary, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(ja_edition, "NOTEBOOK_DIR", notebooks)
+    monkeypatch.setattr(ja_edition, "TRANSLATIONS_DIR", notebooks / "ja" / "translations")
+    return notebooks
+
+
+def test_the_glossary_stands_after_the_first_cell_of_the_notebook_it_names_and_nowhere_else(tmp_path, monkeypatch):
+    glossary = {"notebook": "01_first", "id": "ja-glossary", "ja": f"## 用語集\n\n[ガイド]({JAPANESE_GUIDE}) と [README](../README.ja.md)\n"}
+    small_edition(tmp_path, monkeypatch, glossary)
+    written = ja_edition.write_all(out_dir=tmp_path / "out")
+    assert [p.name for p in written] == ["01_first.ipynb", "02_second.ipynb"]
+    first = cells(tmp_path / "out" / "01_first.ipynb")
+    assert [c.id for c in first] == ["01_first-title", "ja-glossary", "01_first-code", "01_first-text"]
+    assert first[1].cell_type == "markdown" and first[1].metadata["tags"] == [ja_edition.JA_ONLY_TAG]
+    assert first[1].source == f"## 用語集\n\n[ガイド]({JAPANESE_GUIDE}) と [README](../../README.ja.md)"  # links climb from notebooks/ja/
+    assert [c.id for c in translated(first)] == ["01_first-title", "01_first-code", "01_first-text"]
+    assert "ja-glossary" not in [c.id for c in cells(tmp_path / "out" / "02_second.ipynb")]
+
+
+def test_without_a_glossary_file_the_edition_has_only_translated_cells(tmp_path, monkeypatch):
+    small_edition(tmp_path, monkeypatch, None)
+    ja_edition.write_all(out_dir=tmp_path / "out")
+    assert [c.id for c in cells(tmp_path / "out" / "01_first.ipynb")] == ["01_first-title", "01_first-code", "01_first-text"]
+
+
+def test_a_glossary_without_text_or_with_a_taken_id_is_refused_by_name(tmp_path, monkeypatch):
+    small_edition(tmp_path, monkeypatch, {"notebook": "01_first", "id": "ja-glossary"})
+    with pytest.raises(ja_edition.TranslationError, match="glossary.yaml: no ja"):
+        ja_edition.write_all(out_dir=tmp_path / "out")
+    small_edition(tmp_path / "again", monkeypatch, {"notebook": "01_first", "id": "01_first-code", "ja": "## 用語集"})
+    with pytest.raises(ja_edition.TranslationError, match="'01_first-code' is already a cell id"):
+        ja_edition.write_all(out_dir=tmp_path / "again" / "out")
+
+
+def test_the_glossary_names_a_notebook_links_the_japanese_guide_and_readme_ja_shows_the_same_table():
+    glossary = ja_edition.load_glossary()
+    assert glossary is not None and (ja_edition.NOTEBOOK_DIR / f"{glossary['notebook']}.ipynb").exists()
+    assert JAPANESE_GUIDE in glossary["ja"] and "固有表現認識" in glossary["ja"]
+    for words in ("微調整", "ファインチューニング", "エンティティ", "固有表現", "トークン分類"):
+        assert words in glossary["ja"], words
+    readme = (ja_edition.ROOT / "README.ja.md").read_text(encoding="utf-8")
+    assert JAPANESE_GUIDE in readme
+    rows = [line for line in glossary["ja"].splitlines() if line.startswith("| ") and "---" not in line]
+    assert len(rows) > 5
+    assert [row for row in rows if row not in readme.splitlines()] == []  # one table, in both places

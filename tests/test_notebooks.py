@@ -76,9 +76,20 @@ def test_notebook_opens_with_badge_colab_install_and_versions_and_ends_with_exer
     assert any("importlib.metadata import version" in cell.source for cell in cells[:6])
     summary = max(i for i, cell in enumerate(cells) if cell.cell_type == "markdown" and "## Summary" in cell.source)
     assert "Exercises" in cells[summary].source
-    # After the summary come only the exercises' answer checks and their solutions.
-    for cell in cells[summary + 1 :]:
+    # After the summary come only the exercises' answer checks and their solutions, and last, in a notebook that
+    # writes artifacts, the cell that flushes Google Drive on Colab with its line of prose.
+    after = cells[summary + 1 :]
+    if after and "flush_drive()" in after[-1].source:
+        assert after[-2].cell_type == "markdown" and "Google Drive" in after[-2].source
+        after = after[:-2]
+    for cell in after:
         assert {"solution", "solution-prose"} & set(cell.metadata.get("tags", [])) or "Exercise" in cell.source, cell.source[:60]
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_lesson_ends_by_flushing_drive(name):
+    cells = read(name).cells
+    assert cells[-1].cell_type == "code" and "flush_drive()" in cells[-1].source and "solution" not in cells[-1].metadata.get("tags", [])
 
 
 @pytest.mark.parametrize("name", LESSONS[1:])

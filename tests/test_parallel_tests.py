@@ -15,7 +15,7 @@ def test_a_test_file_is_one_unit_so_its_module_fixtures_run_once():
     assert xdist_unit("tests/test_sweep.py::test_notebook_06_runs_on_the_sweep_folder") == "tests/test_sweep.py"
     assert xdist_unit("tests/test_sweep.py::test_a_grid_with_an_unknown_parameter_names_it") == "tests/test_sweep.py"
     assert xdist_unit("tests/test_align.py::test_x[a::b]") == "tests/test_align.py"
-    assert xdist_unit("tests/test_make_run.py") == "tests/test_make_run.py"
+    assert xdist_unit("tests/test_runner.py") == "tests/test_runner.py"
 
 
 def test_the_nbval_notebook_copies_are_one_unit_because_each_reads_the_one_before():

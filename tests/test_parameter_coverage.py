@@ -1,4 +1,4 @@
-"""Every parameter of notebooks 01-05, as papermill reads it, is run with a value other than its default by some
+"""Every parameter of notebooks 01-05, 07 and 08, as papermill reads it, is run with a value other than its default by some
 notebook execution of the suite: the runs of tests/notebook_runs.yaml and the nbval chain (tests/notebook_params_ci.yaml)."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from repo_tools.notebooks import LESSONS as NOTEBOOKS, parameter_defaults
+from repo_tools.notebooks import GOING_FURTHER, LESSONS, parameter_defaults
 from repo_tools.runner import argument_parser, notebook_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def declared() -> dict[str, dict[str, Any]]:
     """Each notebook's parameters -> their defaults, as papermill infers them from the parameters cell."""
-    return {name: parameter_defaults(name) for name in NOTEBOOKS}
+    return {name: parameter_defaults(name) for name in LESSONS + GOING_FURTHER}
 
 
 def executions() -> list[tuple[str, list[str], dict[str, Any]]]:
@@ -24,7 +24,7 @@ def executions() -> list[tuple[str, list[str], dict[str, Any]]]:
     runs = yaml.safe_load((ROOT / "tests" / "notebook_runs.yaml").read_text())
     # `make run`'s runner (used by the runs without expect_error) sets these itself in every run.
     by_runner = notebook_parameters(argument_parser().parse_args(["--run-dir", "run"]), Path("run/artifacts"))
-    found = [("nbval chain", NOTEBOOKS, yaml.safe_load((ROOT / "tests" / "notebook_params_ci.yaml").read_text()))]
+    found = [("nbval chain", LESSONS, yaml.safe_load((ROOT / "tests" / "notebook_params_ci.yaml").read_text()))]
     for name, spec in runs.items():
         base = spec["parameters"] if spec.get("expect_error") else {**by_runner, **spec["parameters"]}
         found.append((name, spec["notebooks"], base))

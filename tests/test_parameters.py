@@ -11,7 +11,10 @@ import pytest
 
 from ner_helpers.errors import ParameterError
 from ner_helpers.parameters import RULES, check_parameters, problem, rule_for, type_members
-from repo_tools.notebooks import LESSONS as NOTEBOOKS
+from repo_tools.notebooks import LESSONS
+
+# The notebooks whose parameters cell is checked: the lessons and the going-further notebook on training.
+NOTEBOOKS = LESSONS + ["07_going_further_training"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +31,9 @@ REFUSED = [
     ("batch_size", 0), ("examples_per_category", -1), ("weight_decay", -0.1), ("warmup_steps", -1),
     ("cpu_bf16", "yes"), ("cpu_bf16", 1), ("label_all_tokens", "True"), ("final_fit", 1), ("seed", -1),
     ("seed", 2**32), ("seed", 4.2), ("text", None), ("text", 42), ("artifacts_dir", ""), ("artifacts_dir", None),
-    ("model_checkpoint", None), ("hub_model_id", ""), ("data_dir", 3),
+    ("model_checkpoint", None), ("hub_model_id", ""), ("data_dir", 3), ("texts_file", "/no/such/texts.txt"),
+    ("launch_demo", "yes"),
+    ("report_to", "trackio"), ("report_to", "wandb"), ("report_to", None), ("report_to", ["tensorboard"]), ("launch_in_notebook", "yes"),
 ]
 ACCEPTED = [
     ("num_train_epochs", 3), ("num_train_epochs", 0.5), ("num_train_epochs", None), ("learning_rate", 1e-4),
@@ -36,6 +41,7 @@ ACCEPTED = [
     ("data_files", {"train": "a.txt"}), ("data_files", {"train": Path("a.txt"), "validation": "b", "test": "c"}),
     ("cpu_bf16", "auto"), ("cpu_bf16", True), ("warmup_steps", 0), ("warmup_steps", 100), ("weight_decay", 0),
     ("examples_per_category", 0), ("text", ""), ("seed", 0), ("artifacts_dir", Path("artifacts")), ("plots_dir", None),
+    ("report_to", "none"), ("report_to", "tensorboard"), ("launch_in_notebook", False),
 ]
 
 
@@ -71,6 +77,24 @@ def test_push_to_hub_offline_is_refused_before_training(monkeypatch):
     check_parameters("03_train", push_to_hub=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     check_parameters("03_train", push_to_hub=True)
+
+
+def test_launch_in_notebook_is_refused_on_a_machine_without_several_gpus(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(ParameterError, match=r"launch_in_notebook=True starts one process per GPU, and this machine has 1"):
+        check_parameters("07_going_further_training", launch_in_notebook=True)
+    check_parameters("07_going_further_training", launch_in_notebook=False)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    check_parameters("07_going_further_training", launch_in_notebook=True)
+
+
+def test_texts_file_must_exist(tmp_path):
+    texts = tmp_path / "texts.txt"
+    assert problem("texts_file", str(texts)) is not None
+    texts.write_text("one text\n")
+    assert problem("texts_file", str(texts)) is None and problem("texts_file", texts) is None
 
 
 def test_type_members_reads_optional_and_union():

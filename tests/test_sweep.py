@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def write_grid(path: Path, sample_dir: Path, model_dir: Path, learning_rates: list[float]) -> Path:
     path.write_text(yaml.safe_dump({
         "fixed": {"data_dir": str(sample_dir), "model_checkpoint": str(model_dir), "num_train_epochs": 2,
-                  "per_device_train_batch_size": 8, "seed": 42},
+                  "per_device_train_batch_size": 8, "seed": 42, "report_to": "tensorboard"},
         "grid": {"learning_rate": learning_rates},
     }))
     return path
@@ -67,6 +67,19 @@ def test_two_configurations_give_two_ok_rows_with_scores(first_sweep):
         history = json.loads((folder / "run" / row["folder"] / "artifacts" / "log_history.json").read_text())
         losses = [entry["eval_loss"] for entry in history if "eval_loss" in entry]
         assert len(losses) == 2 and losses[-1] < losses[0], row["folder"]
+
+
+def test_each_configuration_logs_its_own_tensorboard_run(first_sweep):
+    """With report_to="tensorboard", a dashboard on the sweep's configs/ folder shows one run per configuration."""
+    from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
+
+    folder, _, _, _ = first_sweep
+    ok = [row["folder"] for row in rows(folder / "run") if row["status"] == "ok"]
+    runs = EventMultiplexer().AddRunsFromDirectory(str(folder / "run" / "configs")).Reload().Runs()
+    first_runs = {name for name in runs if "final-fit" not in name}
+    assert sorted(name.split("/")[0] for name in first_runs) == sorted(Path(f).name for f in ok)
+    for name in first_runs:
+        assert "eval/f1" in runs[name]["scalars"] and "train/loss" in runs[name]["scalars"], name
 
 
 def test_loading_and_tokenizing_run_once_for_a_grid_over_training(first_sweep):

@@ -1,31 +1,23 @@
-"""Training on the sample data with the tiny model: it learns, it reproduces, it resumes, it leaks no token."""
+"""Training (ner_helpers/training.py): the precision chosen for the machine (faked devices), TrainingArguments
+and the Trainer's wiring (which split it scores), the learning rate and epochs for the offline encoder, and the
+tiny model trained on the sample: it learns, it reproduces, it resumes, it leaks no token."""
 from __future__ import annotations
 
 import re
 
 import numpy as np
 import pytest
+import torch
+from seqeval.metrics.sequence_labeling import get_entities
 
+from ner_helpers import training
 from ner_helpers.data import WNUT17_LABELS
-from ner_helpers.training import build_trainer, save_log_history, training_arguments
+from ner_helpers.models import load_token_classifier
+from ner_helpers.training import build_trainer, recipe_for, save_log_history, training_arguments
 
 # The sample repeats the entities of its validation and test sentences in training sentences of
 # their own, so the tiny model learns them in a few epochs: the scores compared below are real.
 EPOCHS = 6
-
-
-@pytest.fixture(scope="module")
-def tokenized(sample_dir, tiny_tokenizer):
-    from ner_helpers.align import tokenize_and_align_labels
-    from ner_helpers.data import load_wnut17
-
-    dataset = load_wnut17(sample_dir)
-    return dataset.map(
-        tokenize_and_align_labels,
-        batched=True,
-        fn_kwargs={"tokenizer": tiny_tokenizer},
-        remove_columns=dataset["train"].column_names,
-    )
 
 
 def tiny_trainer(model_dir, tokenizer, tokenized, output_dir, *, callbacks=None, **overrides):
@@ -262,6 +254,31 @@ def test_build_trainer_wires_splits_collator_metrics_and_callbacks(tiny_model, t
     assert metrics["f1"] == 1.0 and metrics["number_of_entities"] == 1
 
 
+def entity_count(dataset) -> int:
+    names = dataset.features["ner_tags"].feature.names
+    return sum(len(get_entities([names[t] for t in tags])) for tags in dataset["ner_tags"])
+
+
+def test_the_three_splits_hold_different_numbers_of_entities(wnut):
+    # What the next test relies on to tell the splits apart.
+    counts = {split: entity_count(wnut[split]) for split in wnut}
+    assert counts == {"train": 67, "validation": 7, "test": 10}
+
+
+def test_trainer_scores_the_validation_split_every_epoch(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
+    model = load_token_classifier(str(tiny_model_dir), WNUT17_LABELS)
+    args = training_arguments(tmp_path, num_train_epochs=2, use_cpu=True, disable_tqdm=True, learning_rate=5e-3,
+                              per_device_train_batch_size=16)
+    trainer = build_trainer(model, args, tiny_tokenizer, tokenized["train"], tokenized["validation"], WNUT17_LABELS)
+    assert trainer.train_dataset is tokenized["train"] and trainer.eval_dataset is tokenized["validation"]
+    trainer.train()
+    evaluated = [entry for entry in trainer.state.log_history if "eval_f1" in entry]
+    assert [entry["epoch"] for entry in evaluated] == [1.0, 2.0]
+    # number_of_entities is the gold count of the split scored: 7 is validation (train 67, test 10).
+    assert {entry["eval_number_of_entities"] for entry in evaluated} == {7}
+    assert trainer.evaluate()["eval_number_of_entities"] == 7
+
+
 def test_save_log_history_writes_json_that_reads_back(tmp_path):
     import json
 
@@ -290,7 +307,8 @@ def test_notebook_03s_training_arguments_equal_the_shared_ones_for_the_same_para
     monkeypatch.delenv("CI", raising=False)  # training_arguments hides progress bars under CI only
     parameters = dict(learning_rate=3e-4, per_device_train_batch_size=8, num_train_epochs=3, weight_decay=0.05,
                       warmup_steps=0.1, train_sampling_strategy="group_by_length", seed=7, cpu_bf16=False,
-                      push_to_hub=False, hub_model_id="me/wnut17-model")
+                      push_to_hub=False, hub_model_id="me/wnut17-model", report_to="tensorboard")
+    monkeypatch.setenv("TENSORBOARD_LOGGING_DIR", str(tmp_path / "tensorboard"))  # the cell sets it; restored afterwards
     namespace = {**parameters, "artifacts_dir": str(tmp_path), "torch": torch,
                  "precision": mixed_precision(parameters["cpu_bf16"], verbose=False)}
     exec(notebook_cell("03_train", "03-args"), namespace)  # noqa: S102 - the notebook's own cell
@@ -328,3 +346,181 @@ def test_fine_tune_without_a_checkpoint_to_resume_says_so(tiny_model_dir, tiny_t
     with pytest.raises(FileNotFoundError, match="holds no checkpoint"):
         fine_tune(str(tiny_model_dir), WNUT17_LABELS, tiny_tokenizer, tokenized["train"], tokenized["validation"],
                   tmp_path, resume_from_checkpoint=True, use_cpu=True)
+
+
+# --- The precision chosen for the machine: bf16 only where it is native, on the GPU and on the CPU (faked devices).
+
+@pytest.fixture()
+def cpu_only(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+
+
+def fake_gpu(monkeypatch, capability: tuple[int, int]) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda *_: f"fake GPU sm_{capability[0]}{capability[1]}")
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda *_: capability)
+    # torch's own answer counts emulation (True on a T4); only a native answer must decide.
+    monkeypatch.setattr(
+        torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation or capability >= (8, 0)
+    )
+
+
+@pytest.mark.parametrize("capability, expected", [((7, 5), "fp16"), ((8, 0), "bf16"), ((9, 0), "bf16")])
+def test_gpu_precision_follows_native_bf16(monkeypatch, capsys, capability, expected):
+    fake_gpu(monkeypatch, capability)
+    chosen = training.mixed_precision()
+    assert chosen == {"bf16": expected == "bf16", "fp16": expected == "fp16"}
+    assert f"precision: {expected} on fake GPU" in capsys.readouterr().out
+
+
+def test_cpu_is_full_precision_unless_asked(cpu_only, monkeypatch, capsys):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
+    assert training.mixed_precision() == {"bf16": False, "fp16": False}
+    assert "fp32 on the CPU" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_cpu_bf16_auto_follows_the_detection(cpu_only, monkeypatch, capsys, native):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: native)
+    chosen = training.mixed_precision("auto")
+    assert chosen["bf16"] is native
+    assert chosen.get("use_cpu", False) is native
+    out = capsys.readouterr().out
+    assert ("bf16 autocast on the CPU" if native else "fp32 on the CPU") in out
+    assert ("has native bf16" if native else "has no native bf16") in out
+
+
+def test_cpu_bf16_true_without_native_support_warns(cpu_only, monkeypatch):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
+    with pytest.warns(UserWarning, match="emulated"):
+        assert training.mixed_precision(True)["bf16"] is True
+
+
+def test_cpu_bf16_true_with_native_support_is_silent(cpu_only, monkeypatch, recwarn):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
+    assert training.mixed_precision(True)["bf16"] is True
+    assert not [w for w in recwarn if "emulated" in str(w.message)]
+
+
+def test_unknown_setting_is_refused(cpu_only):
+    with pytest.raises(ValueError, match="'auto'"):
+        training.mixed_precision("yes")
+
+
+def test_training_arguments_resolve_auto(cpu_only, monkeypatch, tmp_path):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
+    assert training.training_arguments(tmp_path, cpu_bf16="auto").bf16 is False
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
+    assert training.training_arguments(tmp_path, cpu_bf16="auto").bf16 is True
+
+
+def test_training_arguments_default_to_the_guides_recipe(cpu_only, monkeypatch, tmp_path):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)  # even so, bf16 only when asked
+    monkeypatch.setenv("CI", "1")
+    args = training.training_arguments(tmp_path, hub_model_id="me/wnut17-model")
+    assert (args.learning_rate, args.per_device_train_batch_size, args.per_device_eval_batch_size) == (2e-5, 16, 16)
+    assert (args.num_train_epochs, args.weight_decay, args.warmup_steps, args.seed) == (2, 0.01, 0, 42)
+    assert args.bf16 is False and args.fp16 is False
+    assert str(args.train_sampling_strategy) == "random" and args.lr_scheduler_type == "linear"
+    assert args.metric_for_best_model == "f1" and args.greater_is_better is True and args.load_best_model_at_end
+    assert args.push_to_hub is False and args.hub_model_id == "me/wnut17-model"
+    assert args.dataloader_pin_memory is False  # no GPU here
+    assert args.disable_tqdm is True  # CI set: no progress bars in the log
+    monkeypatch.delenv("CI")
+    assert training.training_arguments(tmp_path).disable_tqdm is False
+    grouped = training.training_arguments(tmp_path, train_sampling_strategy="group_by_length")
+    assert str(grouped.train_sampling_strategy) == "group_by_length"
+
+
+@pytest.mark.parametrize("native, line", [
+    (True, "precision: bf16 on fake GPU (native bf16)"), (False, "precision: fp16 on fake GPU (no native bf16 on this GPU)"),
+])
+def test_gpu_line_names_the_first_gpu_and_why(monkeypatch, capsys, native, line):
+    asked = []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: asked.append(index) or "fake GPU")
+    monkeypatch.setattr(training, "gpu_has_native_bf16", lambda: native)
+    training.mixed_precision()
+    assert capsys.readouterr().out == line + "\n" and asked == [0]
+
+
+@pytest.mark.parametrize("setting, native, line", [
+    ("auto", True, "precision: bf16 autocast on the CPU (cpu_bf16='auto': this CPU has native bf16)"),
+    ("auto", False, "precision: fp32 on the CPU (cpu_bf16='auto': this CPU has no native bf16 (AVX512-BF16/AMX))"),
+    (True, True, "precision: bf16 autocast on the CPU (cpu_bf16=True)"),
+    (False, True, "precision: fp32 on the CPU (cpu_bf16=False)"),
+])
+def test_cpu_line_says_which_precision_and_why(cpu_only, monkeypatch, capsys, setting, native, line):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: native)
+    training.mixed_precision(cpu_bf16=setting)
+    assert capsys.readouterr().out == line + "\n"
+
+
+def test_forced_cpu_bf16_warning_is_whole_and_points_at_the_caller(cpu_only, monkeypatch, warning_caller):
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
+    with pytest.warns(UserWarning) as record:
+        training.mixed_precision(cpu_bf16=True, verbose=False)
+    assert str(record[0].message) == (
+        "cpu_bf16=True on a CPU without native bf16 (no AVX512-BF16 or AMX): bf16 is emulated and "
+        "training will be several times slower than fp32. Use cpu_bf16='auto' or False."
+    )
+    assert record[0].filename.endswith(warning_caller(training, __file__))
+
+
+def test_training_arguments_pass_the_schedule_and_report_nowhere(cpu_only, tmp_path):
+    args = training.training_arguments(tmp_path, lr_scheduler_type="cosine")
+    assert args.lr_scheduler_type == "cosine" and args.report_to in ([], "none", ["none"])
+
+
+# --- The learning rate and epochs: the guide's by default, the offline encoder's own recipe when left to None.
+
+def test_offline_encoder_with_defaults_gets_its_recipe_and_says_why(capsys):
+    assert recipe_for("offline-minilm", None, None) == (1e-4, 3)
+    printed = capsys.readouterr().out
+    assert "learning_rate=None: 0.0001" in printed and "num_train_epochs=None: 3" in printed
+    assert "0.237" in printed and "params/offline-minilm.yaml" in printed
+
+
+def test_other_checkpoints_with_defaults_get_the_guides_recipe(capsys):
+    assert recipe_for("distilbert/distilbert-base-uncased", None, None) == (2e-5, 2)
+    assert "the guide's" in capsys.readouterr().out
+
+
+def test_values_given_are_kept():
+    assert recipe_for("offline-minilm", 5e-5, 4) == (5e-5, 4)
+    assert recipe_for("distilbert/distilbert-base-uncased", 3e-5, 1) == (3e-5, 1)
+
+
+def test_offline_encoder_with_the_guides_values_warns_and_names_the_parameter_file():
+    with pytest.warns(UserWarning, match=r"0\.237.*params/offline-minilm\.yaml.*None"):
+        assert recipe_for("offline-minilm", 2e-5, 2) == (2e-5, 2)
+
+
+def test_each_value_left_to_none_says_where_it_came_from(capsys):
+    assert recipe_for("distilbert/distilbert-base-uncased", None, 4) == (2e-5, 4)
+    assert capsys.readouterr().out == "learning_rate=None: 2e-05, the guide's\n"
+    assert recipe_for("offline-minilm", 3e-5, None) == (3e-5, 3)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "num_train_epochs=None: 3, the recipe for offline-minilm"
+    assert printed[1].startswith("why: ") and "0.237" in printed[1]
+
+
+def test_a_known_checkpoint_with_one_value_left_to_none_is_not_warned(recwarn, capsys):
+    assert recipe_for("offline-minilm", None, 1) == (1e-4, 1)
+    assert "why: " in capsys.readouterr().out
+    assert len(recwarn) == 0
+
+
+@pytest.mark.parametrize("learning_rate, epochs", [(2e-5, 5), (1e-4, 2)])
+def test_only_both_guide_values_together_warn(learning_rate, epochs, recwarn, capsys):
+    # The guide's learning rate with more epochs, or a higher rate for the guide's 2 epochs, are choices.
+    assert recipe_for("offline-minilm", learning_rate, epochs) == (learning_rate, epochs)
+    assert len(recwarn) == 0 and capsys.readouterr().out == ""
+
+
+def test_the_warning_points_at_the_callers_line(warning_caller):
+    import ner_helpers.training
+
+    with pytest.warns(UserWarning) as record:
+        recipe_for("offline-minilm", 1e-5, 1)
+    assert record[0].filename.endswith(warning_caller(ner_helpers.training, __file__))

@@ -273,3 +273,224 @@ def test_largest_error_category_accepts_either_of_a_tie(capsys):
     check_largest_error_category("wrong type", errors)
     assert capsys.readouterr().out.splitlines() == [
         "right", "right", "not yet: look at the 'total' column of error_summary(errors)"]
+
+
+# Colab: the runtime type, the install cell's zip on Drive, what the install cell installs.
+
+@pytest.mark.parametrize("path", COPIES, ids=name)
+def test_notebooks_that_train_ask_colab_for_a_gpu_runtime_and_the_others_for_none(path):
+    # If this fails: `make colab-links` (it writes the metadata of every notebook and expected copy).
+    metadata = nbformat.read(path, as_version=4).metadata
+    if path.stem in colab_links.GPU_NOTEBOOKS:
+        assert metadata.get("accelerator") == "GPU"  # what Colab reads when it opens the notebook
+        assert metadata.get("colab", {}).get("gpuType") == "T4"
+    else:
+        assert "accelerator" not in metadata and "gpuType" not in metadata.get("colab", {})
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=name)
+def test_every_notebook_that_calls_trainer_train_is_a_gpu_notebook(path):
+    code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+    if re.search(r"\btrainer\.train\(", code):
+        assert path.stem in colab_links.GPU_NOTEBOOKS, f"{name(path)} trains: add it to colab_links.GPU_NOTEBOOKS"
+
+
+def test_make_colab_links_writes_the_gpu_metadata_and_all_in_one_builds_the_same(tmp_path):
+    from repo_tools import all_in_one
+
+    root = fake_repository(tmp_path)
+    colab_links.apply(root, root / "colab.toml")
+    train = nbformat.read(root / "notebooks" / "03_train.ipynb", as_version=4).metadata
+    assert train["accelerator"] == "GPU" and train["colab"]["gpuType"] == "T4" and "kernelspec" in train
+    assert "accelerator" not in nbformat.read(root / "notebooks" / "01_load_data.ipynb", as_version=4).metadata
+    assert colab_links.disagreements(root, root / "colab.toml") == []
+    built = all_in_one.build().metadata
+    assert (built["accelerator"], built["colab"]["gpuType"]) == ("GPU", "T4")
+    # A notebook that no longer trains loses the request (and keeps its other Colab settings).
+    metadata = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}, "kernelspec": {}}
+    assert colab_links.with_runtime(metadata, Path("notebooks/01_load_data.ipynb")) == {"colab": {"provenance": []}, "kernelspec": {}}
+
+
+def test_install_cell_looks_for_the_zip_in_content_then_in_the_drive_folder_the_notebooks_share():
+    from ner_helpers.artifacts import COLAB_DRIVE_MOUNT, DRIVE_FOLDER
+
+    cell = colab_links.install_cell(colab_links.PLACEHOLDER, "main", colab_links.colab_pins())
+    content, mount, drive = (cell.index(s) for s in (
+        'glob.glob("/content/*.zip")', f'drive.mount("{COLAB_DRIVE_MOUNT}")', f'glob.glob("{COLAB_DRIVE_MOUNT / DRIVE_FOLDER}/*.zip")'))
+    assert content < mount < drive  # Drive is mounted only when /content holds no zip
+    assert 'print("installing ner_helpers from", zips[0])' in cell  # says where it found the zip
+
+
+def test_an_install_cell_with_older_code_is_replaced_and_one_with_translated_comments_is_kept():
+    pins = colab_links.colab_pins()
+    current = colab_links.install_cell(colab_links.PLACEHOLDER, "main", pins)
+    older = current.replace('        if not zips:', '        if False:')
+    assert colab_links.rewrite_install(older, colab_links.PLACEHOLDER, "main", pins) == current
+    translated = current.replace("# On Colab: the releases", "# Colab では、requirements.txt の")
+    assert colab_links.rewrite_install(translated, colab_links.PLACEHOLDER, "main", pins) == translated
+
+
+# The highest lower bound the installed pins set on each package the install cell leaves as Colab ships it.
+# These are years old, so Colab meets them. When a pin raises one (as datasets 5.2.0 did for pyarrow, to 24),
+# this test fails: check the version Colab ships; if it is older, remove the package from COLAB_KEEPS so
+# that the install cell installs it, and record the new floor here.
+FLOORS_COLAB_MEETS = {"numpy": "1.17", "pyyaml": "5.1", "tqdm": "4.66.3", "torch": "2.0.0", "scikit-learn": "0.21.3", "requests": "2.19.0"}
+
+
+def floors_on_kept_packages() -> dict[str, str]:
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    kept = {canonicalize_name(package) for package in colab_links.COLAB_KEEPS}
+    floors: dict[str, str] = {}
+    for pin in colab_links.colab_pins():
+        for line in requires(pin.split("==")[0]) or []:
+            requirement = Requirement(line)
+            if requirement.marker and not requirement.marker.evaluate({"extra": ""}):
+                continue
+            package = canonicalize_name(requirement.name)
+            lows = [spec.version for spec in requirement.specifier if spec.operator in (">=", ">", "~=", "==")]
+            if package in kept and lows:
+                floors[package] = max([*lows, floors.get(package, "0")], key=Version)
+    return floors
+
+
+def test_the_install_cell_installs_what_the_pins_need_newer_than_colab_ships():
+    pins = {pin.split("==")[0] for pin in colab_links.colab_pins()}
+    assert "pyarrow" in pins and "pyarrow" not in colab_links.COLAB_KEEPS  # datasets 5.2.0: pyarrow>=24.0.0
+    assert floors_on_kept_packages() == FLOORS_COLAB_MEETS
+
+
+# docs/workshop.md agrees with the notebooks.
+
+WORKSHOP = ROOT / "docs" / "workshop.md"
+
+
+def workshop_spans() -> list[str]:
+    """The inline code spans of docs/workshop.md (a `\\|` inside a table cell is a `|`)."""
+    return [span.replace("\\|", "|") for span in re.findall(r"(?<!`)`([^`\n]+)`(?!`)", WORKSHOP.read_text())]
+
+
+def headings(path: Path) -> list[str]:
+    """A notebook's section titles without their numbers ("## 6. Train" -> "Train")."""
+    titles = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "markdown":
+            titles += [re.sub(r"^\d+\.\s+", "", t).strip() for t in re.findall(r"^#{1,3} (.+)$", cell.source, flags=re.MULTILINE)]
+    return titles
+
+
+def test_workshop_names_notebooks_and_sections_that_exist():
+    text = WORKSHOP.read_text()
+    for notebook in set(re.findall(r"\b(0\d_[a-z_]+[a-z]|all_in_one)\b", text)):
+        assert (ROOT / "notebooks" / f"{notebook}.ipynb").exists(), notebook
+    # `03_train's "Train" section`, or `01_load_data, "A" and "B" sections` (the rehearsal script)
+    sections = re.findall(r"\b(0\d_[a-z_]+[a-z])'s \"([^\"]+)\" section", text)
+    for notebook, title in re.findall(r"(0\d_[a-z_]+[a-z]), ((?:\"[^\"]+\"(?: and |, )?)+) sections?", text):
+        sections += [(notebook, t) for t in re.findall(r"\"([^\"]+)\"", title)]
+    assert sections, "docs/workshop.md names no section (refer to sections by name, not number)"
+    for notebook, title in sections:
+        assert title in headings(ROOT / "notebooks" / f"{notebook}.ipynb"), f"{notebook} has no section {title!r}"
+    assert not re.search(r"\bsection \d", text), "refer to a notebook's sections by name: their numbers change"
+
+
+def test_workshop_names_parameters_and_functions_that_exist():
+    import importlib
+
+    from repo_tools.notebooks import LESSONS, declared_names
+
+    parameters = declared_names(LESSONS)
+    code = "\n".join(cell.source for path in NOTEBOOKS for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+    helpers = {n for module in (ROOT / "ner_helpers").glob("*.py") for n in re.findall(r"^def (\w+)", module.read_text(), flags=re.MULTILINE)}
+    for span in workshop_spans():
+        assignment = re.fullmatch(r"([a-z_]\w*) = .+", span)
+        if assignment and not span.startswith("from "):
+            assert assignment.group(1) in parameters, f"docs/workshop.md sets {assignment.group(1)!r}, which no notebook declares"
+        call = re.fullmatch(r"(?:[\w.]+\.)?([a-z_]\w*)\(.*\)", span)
+        if call:
+            assert call.group(1) in helpers or f"{call.group(1)}(" in code, f"docs/workshop.md calls {span!r}, found nowhere"
+        dotted = re.fullmatch(r"ner_helpers\.(\w+)(?:\.(\w+))?", span)
+        if dotted:
+            module = importlib.import_module(f"ner_helpers.{dotted.group(1)}")
+            assert dotted.group(2) is None or hasattr(module, dotted.group(2)), span
+
+
+def test_workshop_drive_folder_is_the_one_the_notebooks_use_and_nothing_asks_to_edit_artifacts_dir():
+    from ner_helpers.artifacts import DRIVE_FOLDER
+
+    text = WORKSHOP.read_text()
+    folders = set(re.findall(r"MyDrive/[\w.-]+", text))
+    assert folders == {DRIVE_FOLDER}
+    assert not re.search(r"artifacts_dir\s*=\s*[\"']/content", text)  # Drive is automatic: nobody sets artifacts_dir by hand
+
+
+def printed_patterns() -> list[re.Pattern]:
+    """A regular expression for each message the lesson code can print: print() calls and f-strings of
+    ner_helpers and of the notebooks' code cells, with every computed part matching anything."""
+    import ast
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    sources = [module.read_text() for module in (ROOT / "ner_helpers").glob("*.py")]
+    sources += [TransformerManager().transform_cell(cell.source) for path in NOTEBOOKS
+                for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+    sources.append(colab_links.install_cell(colab_links.PLACEHOLDER, "main", []).replace("%pip", "pass  #"))
+
+    def pattern(node: ast.AST) -> str:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return re.escape(node.value)
+        if isinstance(node, ast.JoinedStr):
+            return "".join(pattern(value) for value in node.values)
+        return ".+?"
+
+    patterns = []
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print" and node.args:
+                patterns.append(" ".join(pattern(arg) for arg in node.args))
+            elif isinstance(node, ast.JoinedStr):
+                patterns.append(pattern(node))
+    # A message with too little fixed text ("{a} {b}") would match any line: it proves nothing.
+    return [re.compile(p, re.DOTALL) for p in patterns if len(re.sub(r"\\(.)", r"\1", p.replace(".+?", ""))) >= 8]
+
+
+def reference_outputs() -> str:
+    texts = []
+    for path in sorted((ROOT / "reference-run").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                texts.append(output.get("text", "") + output.get("data", {}).get("text/plain", ""))
+    return "\n".join(texts)
+
+
+def test_rehearsal_script_expects_what_the_notebooks_print():
+    text = WORKSHOP.read_text()
+    script = text.split("## Rehearsal script", 1)[1].split("\n## ", 1)[0]
+    rows = [row for row in script.splitlines() if re.match(r"\| \d+ \|", row)]
+    assert len(rows) >= 8
+    patterns, outputs = printed_patterns(), reference_outputs()
+    expected = [span.replace("\\|", "|") for row in rows for span in re.findall(r"`([^`]+)`", row.rsplit(" | ", 1)[1])]
+    assert len(expected) >= 10
+    for line in expected:
+        if line == "trainer.train()" or line.endswith("..."):  # a call to time, and a line whose numbers vary
+            continue
+        found = line in outputs or any(p.fullmatch(line) for p in patterns)
+        assert found, f"docs/workshop.md, rehearsal script: nothing prints {line!r} (not in reference-run/, nor a message of the code)"
+
+
+def test_readme_colab_section_names_what_the_install_cell_installs_and_when_to_restart():
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## On Colab", 1)[1].split("\n### ", 1)[0]
+    for pin in colab_links.colab_pins():
+        package, version = pin.split("==")
+        assert package in section, f"README's Colab section does not say that the install cell installs {package}"
+    pyarrow = dict(pin.split("==") for pin in colab_links.colab_pins())["pyarrow"]
+    assert f"pyarrow {pyarrow}" in section and "Runtime > Restart session" in section
+    assert "keeps Colab's torch" in section and "pyarrow" not in section.split("keeps Colab's torch", 1)[1].split(";")[0]

