@@ -74,22 +74,30 @@ def load_token_classifier(model_checkpoint: str, label_names: Sequence[str], fre
     `freeze_word_embeddings=True` keeps the pretrained word-embedding matrix as it is (not trained).
     """
     from transformers import AutoModelForTokenClassification
+    from transformers.utils import logging as transformers_logging
 
     id2label = dict(enumerate(label_names))
     label2id = {label: i for i, label in id2label.items()}
-    model = _from_pretrained(
-        AutoModelForTokenClassification,
-        model_checkpoint,
-        num_labels=len(label_names),
-        id2label=id2label,
-        label2id=label2id,
-        # A checkpoint that already has a head for another label set (a model fine-tuned on other
-        # data) gets a new head of the right size instead of a size-mismatch error.
-        ignore_mismatched_sizes=True,
-    )
+    # Loading an encoder into a token classifier reports the pooler it drops and the new head it adds (notebook 03,
+    # section 2, explains that report once); the runs this helper makes for exercises and tools stay quiet.
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        model = _from_pretrained(
+            AutoModelForTokenClassification,
+            model_checkpoint,
+            num_labels=len(label_names),
+            id2label=id2label,
+            label2id=label2id,
+            # A checkpoint that already has a head for another label set (a model fine-tuned on other
+            # data) gets a new head of the right size instead of a size-mismatch error.
+            ignore_mismatched_sizes=True,
+        )
+    finally:
+        transformers_logging.set_verbosity(verbosity)
     if freeze_word_embeddings:
         # One row per vocabulary entry (30,522 x 384 = 11.7M of MiniLM's 22.7M numbers), but its gradient
         # is dense: every step writes it, clips it and runs AdamW over all of it although a batch uses a
-        # few hundred rows. Frozen, a CPU step of the offline encoder took 8-17% less time (README, Benchmark).
+        # few hundred rows. Frozen, a CPU step of the offline encoder is shorter (docs/benchmark.md).
         model.get_input_embeddings().weight.requires_grad_(False)
     return model

@@ -39,6 +39,24 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"browser test skipped while CI=true (.ci/run installs chromium and chromium-driver): {reason}"
 
 
+_RAN_ON_REAL_DATA: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    """Remember the real-data tests that passed (in the main process too under pytest-xdist: the report's
+    keywords carry the marker)."""
+    if report.when == "call" and report.passed and "real_data" in report.keywords:
+        _RAN_ON_REAL_DATA.append(report.nodeid)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Name the real-data tests that ran, so a CI log shows the subset chain and sweep on WNUT 17 ran."""
+    if _RAN_ON_REAL_DATA:
+        terminalreporter.write_line(f"real-data tests passed ({len(_RAN_ON_REAL_DATA)}, WNUT17_DIR={real_data_dir()}):")
+        for nodeid in sorted(_RAN_ON_REAL_DATA):
+            terminalreporter.write_line(f"  {nodeid}")
+
+
 def xdist_unit(nodeid: str) -> str:
     """What one pytest-xdist worker runs as a whole under `make test`: a test file, so a module's fixtures
     are built once; the nbval notebook copies are one unit, as each reads what the one before it wrote."""
