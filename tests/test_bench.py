@@ -212,18 +212,24 @@ def test_recipes_whose_ratios_overlap_or_scatter_cannot_be_ranked():
         "guide": {"low": 1.0, "high": 1.0, "spread": 0.0},
         "project": {"low": 2.79, "high": 2.91, "spread": 0.042},
         "frozen": {"low": 2.85, "high": 2.98, "spread": 0.045},  # overlaps project's 2.79-2.91
-        "scattered": {"low": 0.5, "high": 0.7, "spread": 0.333},  # clearly below 1, but spread above 5%
+        "scattered": {"low": 0.5, "high": 0.7, "spread": 0.333},  # below 1 in every round, but spread above 5%
         "same": {"low": 0.97, "high": 1.01, "spread": 0.04},  # includes the guide's 1.0
     }
     ranking = {tuple(v["recipes"]): v for v in bench.rank(intervals, spread_limit=0.05)}
     assert len(ranking) == 10
     ranked = {pair: (v["faster"], v["slower"]) for pair, v in ranking.items() if v["ranked"]}
     assert ranked == {("guide", "project"): ("project", "guide"), ("guide", "frozen"): ("frozen", "guide"),
-                      ("project", "same"): ("project", "same"), ("frozen", "same"): ("frozen", "same")}
+                      ("project", "same"): ("project", "same"), ("frozen", "same"): ("frozen", "same"),
+                      ("guide", "scattered"): ("guide", "scattered"), ("project", "scattered"): ("project", "scattered"),
+                      ("frozen", "scattered"): ("frozen", "scattered"), ("scattered", "same"): ("same", "scattered")}
+    assert "caution" not in ranking["guide", "project"]
     assert "overlap (2.79-2.91 and 2.85-2.98)" in ranking["project", "frozen"]["reason"]
     assert "overlap (1.00-1.00 and 0.97-1.01)" in ranking["guide", "same"]["reason"]
-    assert "scattered's ratio over the guide varies by 33% between rounds (more than 5%)" in \
-        ranking["guide", "scattered"]["reason"]
+    assert ranking["guide", "scattered"]["caution"] == \
+        "scattered's ratio over the guide varies by 33% between rounds (more than 5%): its size is uncertain"
+    assert bench.ranking_lines([ranking["guide", "scattered"]], quick=True) == [
+        "guide is faster than scattered in every round, but scattered's ratio over the guide varies by 33% between "
+        "rounds (more than 5%): its size is uncertain"]
     # intervals that only touch still overlap
     touching = bench.rank({"guide": intervals["guide"], "touch": {"low": 1.0, "high": 1.04, "spread": 0.04}}, 0.05)
     assert touching[0]["ranked"] is False
