@@ -36,8 +36,17 @@ def _positive(value: Any) -> bool:
     return value is None or (math.isfinite(value) and value > 0)
 
 
-def _at_least(low: float) -> Callable[[Any], bool]:
-    return lambda value: value is None or value >= low
+@dataclass(frozen=True)
+class _AtLeast:
+    """A lower limit (a class, not a closure: its check runs when a value is checked, where tests can see it)."""
+
+    low: float
+
+    def __call__(self, value: Any) -> bool:
+        return value is None or value >= self.low
+
+
+_at_least = _AtLeast
 
 
 def _data_files(value: Any) -> bool:

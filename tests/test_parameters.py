@@ -70,12 +70,23 @@ def test_check_parameters_lists_every_refused_value_in_one_message():
     assert then.startswith("Change the value(s) in the parameters cell of notebook 03_train")
 
 
-def test_push_to_hub_offline_is_refused_before_training(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    with pytest.raises(ParameterError, match="push_to_hub=True needs the Hugging Face Hub, but HF_HUB_OFFLINE is set"):
+OFFLINE_MESSAGE = ("push_to_hub=True needs the Hugging Face Hub, but HF_HUB_OFFLINE is set: set push_to_hub=False, "
+                   "or unset HF_HUB_OFFLINE and log in (`hf auth login`).\nChange the value(s) in the parameters cell of "
+                   "notebook 03_train (or the -p / PARAMS / grid value that set them) and run again.")
+
+
+@pytest.mark.parametrize("offline", ["1", "ON", "on", "yes", "YES", "true", "True"])
+def test_push_to_hub_offline_is_refused_before_training(monkeypatch, offline):
+    monkeypatch.setenv("HF_HUB_OFFLINE", offline)  # huggingface_hub reads these values as offline
+    with pytest.raises(ParameterError) as error:
         check_parameters("03_train", push_to_hub=True)
+    assert str(error.value) == OFFLINE_MESSAGE
     check_parameters("03_train", push_to_hub=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+
+
+@pytest.mark.parametrize("online", ["0", "", "false", "no"])
+def test_push_to_hub_online_is_accepted(monkeypatch, online):
+    monkeypatch.setenv("HF_HUB_OFFLINE", online)
     check_parameters("03_train", push_to_hub=True)
 
 
@@ -83,8 +94,11 @@ def test_launch_in_notebook_is_refused_on_a_machine_without_several_gpus(monkeyp
     import torch
 
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    with pytest.raises(ParameterError, match=r"launch_in_notebook=True starts one process per GPU, and this machine has 1"):
+    with pytest.raises(ParameterError) as error:
         check_parameters("07_going_further_training", launch_in_notebook=True)
+    assert str(error.value).splitlines()[0] == (
+        "launch_in_notebook=True starts one process per GPU, and this machine has 1: set it False (on a CPU or one GPU, "
+        "notebook 03 trains in one process; `make train-ddp` runs CPU processes).")
     check_parameters("07_going_further_training", launch_in_notebook=False)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     check_parameters("07_going_further_training", launch_in_notebook=True)
@@ -148,3 +162,9 @@ def test_every_rule_belongs_to_a_notebook_parameter():
     names = {p for _, p in declared} | {f"{n}:{p}" for n, p in declared}
     assert set(RULES) <= names, set(RULES) - names
     assert all(re.fullmatch(r"(Optional|Union)\[.*\]|int|float|str|bool|dict", rule.type) for rule in RULES.values())
+
+
+def test_without_a_notebook_name_the_message_speaks_of_the_notebooks():
+    with pytest.raises(ParameterError) as error:
+        check_parameters(max_eval_samples=0)
+    assert str(error.value).splitlines()[1].startswith("Change the value(s) in the parameters cell of the notebooks (")
