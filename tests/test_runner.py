@@ -543,3 +543,27 @@ def test_saved_model_labels_are_the_data_set_labels_in_order(run_dir):
     names = load_from_disk(str(run_dir / "artifacts" / "dataset"))["train"].features["ner_tags"].feature.names
     assert [config["id2label"][str(i)] for i in range(len(names))] == names
     assert config["label2id"] == {name: i for i, name in enumerate(names)}
+
+
+def test_parameter_problems_checks_each_notebook_with_its_own_rules_and_only_its_parameters():
+    from repo_tools.runner import parameter_problems
+
+    # 03 takes model_checkpoint None (the checkpoint 02 tokenized for); 02 does not: the notebook's own rule decides.
+    assert parameter_problems({"model_checkpoint": None}, ["03_train"]) is None
+    assert parameter_problems({"model_checkpoint": None}, ["02_preprocess"]).startswith("model_checkpoint=None is not accepted")
+    # A value for a parameter a notebook does not declare is not that notebook's to refuse.
+    assert parameter_problems({"learning_rate": -1.0, "max_eval_samples": 5}, ["02_preprocess"]) is None
+    message = parameter_problems({"learning_rate": -1.0, "max_eval_samples": 5}, ["02_preprocess", "03_train"])
+    assert message == ("learning_rate=-1.0 is not accepted: learning_rate takes a number above 0 (e.g. 2e-5), or None for the "
+                       "recipe's.\nChange the value(s) in the parameters cell of notebook 03_train (or the -p / PARAMS / grid "
+                       "value that set them) and run again.")
+
+
+def test_resolve_paths_makes_an_existing_texts_file_absolute(tmp_path, monkeypatch):
+    from repo_tools.runner import resolve_paths
+
+    (tmp_path / "texts.txt").write_text("a text\n")
+    monkeypatch.chdir(tmp_path)
+    resolved = resolve_paths({"texts_file": "texts.txt", "text": "texts.txt"})
+    assert resolved["texts_file"] == str(tmp_path / "texts.txt")
+    assert resolved["text"] == "texts.txt"  # a text, not a path
