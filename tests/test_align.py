@@ -14,6 +14,9 @@ from ner_helpers.align import (
     tokenize_and_align_labels,
 )
 from ner_helpers.data import WNUT17_LABELS
+import datasets
+from ner_helpers.align import long_sentences, words_without_tokens
+from ner_helpers.data import load_data
 
 L = {name: i for i, name in enumerate(WNUT17_LABELS)}
 X = IGNORE_INDEX
@@ -227,3 +230,56 @@ def test_notebook_02_function_and_the_package_agree_on_the_real_training_split()
 
     train = load_wnut17(os.environ["WNUT17_DIR"])["train"]
     assert_notebook_and_package_agree(train, load_tokenizer(OFFLINE_ENCODER), train.features["ner_tags"].feature.names)
+
+
+# ---- notebook-facing helpers
+
+CONLL2003 = Path(__file__).parent / "data" / "sample_conll2003"
+
+
+def test_sentences_longer_than_the_model_are_counted(tiny_tokenizer):
+    dataset = load_data(data_files={"train": CONLL2003 / "train.txt", "validation": CONLL2003 / "valid.txt"}, verbose=False)
+    found = long_sentences(dataset, tiny_tokenizer)
+    assert tiny_tokenizer.model_max_length == 64
+    count, longest = found["train"]
+    assert count == 1 and longest > 64  # the one long sentence of the sample
+    assert found["validation"][0] == 0
+    assert long_sentences(dataset, tiny_tokenizer, max_length=8)["validation"][0] == 6
+
+
+def test_words_that_become_no_token_are_listed_by_sentence_and_position(tiny_tokenizer):
+    # WNUT 17's wart: a lone U+FE0F (emoji variation selector) as a word; the normalizer removes it.
+    assert tiny_tokenizer(["\ufe0f"], is_split_into_words=True).word_ids() == [None, None]  # [CLS] [SEP] only
+    dataset = datasets.DatasetDict({
+        "train": datasets.Dataset.from_dict({"tokens": [["Paris", "\ufe0f", "rocks"], ["ok"]]}),
+        "test": datasets.Dataset.from_dict({"tokens": [["fine"], ["\ufe0f"], ["a", "b", "\ufe0f"]]}),
+    })
+    assert words_without_tokens(dataset, tiny_tokenizer) == {
+        "train": [(0, 1, "\ufe0f")],
+        "test": [(1, 0, "\ufe0f"), (2, 2, "\ufe0f")],
+    }
+
+
+def test_long_sentences_counts_only_those_over_the_limit_and_reads_an_empty_split(tiny_tokenizer):
+    dataset = datasets.DatasetDict({
+        "train": datasets.Dataset.from_dict({"tokens": [["a", "b", "c"], ["a"]]}),  # 5 and 3 tokens with [CLS]/[SEP]
+        "validation": datasets.Dataset.from_dict({"tokens": [[]]}).select([]),  # no sentence at all
+    })
+    assert long_sentences(dataset, tiny_tokenizer, max_length=5) == {"train": (0, 5), "validation": (0, 0)}
+    assert long_sentences(dataset, tiny_tokenizer, max_length=4) == {"train": (1, 5), "validation": (0, 0)}
+
+
+def test_counting_long_sentences_keeps_the_tokenizer_quiet(tiny_tokenizer):
+    # The tokenizer would warn that a sentence is over model_max_length: counting them is the point, so no warning.
+    calls = []
+
+    class Recording:
+        model_max_length = tiny_tokenizer.model_max_length
+
+        def __call__(self, words, **options):
+            calls.append(options)
+            return tiny_tokenizer(words, **options)
+
+    long = datasets.DatasetDict({"train": datasets.Dataset.from_dict({"tokens": [["a"] * 100]})})
+    assert long_sentences(long, Recording()) == {"train": (1, 102)}
+    assert calls == [{"is_split_into_words": True, "verbose": False}]

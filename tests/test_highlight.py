@@ -14,6 +14,10 @@ from ner_helpers.highlight import (
     entity_colors,
     highlight_entities,
 )
+from pathlib import Path
+import datasets
+from ner_helpers.align import long_sentences, words_without_tokens
+from ner_helpers.data import load_data
 
 TEXT = "Taylor Swift met Ed Sheeran at Wembley Stadium"
 
@@ -278,3 +282,20 @@ def test_whole_markup_of_a_text_without_entities():
         '<div style="white-space:pre-wrap">nothing &lt;here&gt;</div>'
         '<div class="ner-legend" style="font-size:0.85em; margin-top:0.3em">Types:  <em>no entities found</em></div></div>'
     )
+
+
+# ---- notebook-facing helpers
+
+def test_entity_colors_are_distinct_for_any_number_of_types_and_the_legend_names_them_all():
+    from ner_helpers.highlight import entity_colors, highlight_entities
+
+    types = [f"type{i:02d}" for i in range(40)]
+    colors = entity_colors(types)
+    assert len(set(colors.values())) == 40
+    palette = entity_colors(["LOC", "ORG", "PER"])
+    alone = highlight_entities("Paris", [{"type": "PER", "start": 0, "end": 5}], palette)
+    with_loc = highlight_entities("Paris Rome", [{"type": "LOC", "start": 0, "end": 5}, {"type": "PER", "start": 6, "end": 10}], palette)
+    per_color = f'background:{palette["PER"]}; '
+    assert per_color in alone.split("ner-legend")[0] and per_color in with_loc.split("ner-legend")[0]
+    html = highlight_entities("nothing here", [], entity_colors(["LOC", "ORG", "PER"]))
+    assert "no entities found" in html and all(f">{t}</span>" in html for t in ("LOC", "ORG", "PER"))

@@ -16,6 +16,10 @@ from matplotlib.figure import Figure
 from ner_helpers.analysis import entity_confusion_matrix, log_history_table, per_type_table
 from ner_helpers.metrics import compute_entity_metrics
 from ner_helpers.plots import plot_confusion_matrix, plot_per_type_scores, plot_training_curves
+from pathlib import Path
+import datasets
+from ner_helpers.align import long_sentences, words_without_tokens
+from ner_helpers.data import load_data
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 GOLD = [["B-person", "I-person", "O", "B-location"], ["B-group", "O", "B-product", "I-product"]]
@@ -76,3 +80,19 @@ def test_importing_the_module_does_not_import_pyplot():
     code = "import sys, ner_helpers.plots; assert 'matplotlib.pyplot' not in sys.modules"
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
+
+
+# ---- notebook-facing helpers
+
+def test_plot_titles_name_the_split_scored():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from ner_helpers.plots import plot_confusion_matrix, plot_per_type_scores
+
+    table = pd.DataFrame({"precision": [0.5], "recall": [0.5], "f1": [0.5], "support": [2]}, index=["PER"])
+    assert plot_per_type_scores(table, split="validation").axes[0].get_title().endswith("validation split")
+    matrix = pd.DataFrame([[1, 0], [0, 0]], index=["PER", "no entity"], columns=["PER", "no entity"])
+    assert plot_confusion_matrix(matrix, split="test").axes[0].get_title().endswith("test split")
