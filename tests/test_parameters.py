@@ -168,3 +168,8 @@ def test_without_a_notebook_name_the_message_speaks_of_the_notebooks():
     with pytest.raises(ParameterError) as error:
         check_parameters(max_eval_samples=0)
     assert str(error.value).splitlines()[1].startswith("Change the value(s) in the parameters cell of the notebooks (")
+
+
+def test_push_to_hub_is_accepted_when_hf_hub_offline_is_not_set(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    check_parameters("03_train", push_to_hub=True)
