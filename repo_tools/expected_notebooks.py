@@ -15,7 +15,7 @@ from pathlib import Path
 import papermill
 import yaml
 
-from repo_tools.notebooks import LESSONS, declared, notebook_path
+from repo_tools.notebooks import LESSONS, notebook_path, own_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = ROOT / "tests" / "expected_notebooks"
@@ -43,7 +43,7 @@ def main() -> None:
         papermill.execute_notebook(
             str(notebook_path(name)),
             str(EXPECTED / f"{name}.ipynb"),
-            parameters={k: v for k, v in parameters.items() if k in declared(name)},
+            parameters=own_parameters(name, parameters),
             cwd=str(EXPECTED),
             kernel_name="python3",
             progress_bar=False,

@@ -30,6 +30,12 @@ def declared(name: str, notebook_dir: Path = NOTEBOOK_DIR) -> dict[str, Any]:
     return papermill.inspect_notebook(str(notebook_path(name, notebook_dir)))
 
 
+def own_parameters(name: str, parameters: dict[str, Any], notebook_dir: Path = NOTEBOOK_DIR) -> dict[str, Any]:
+    """The values of `parameters` that notebooks/<name>.ipynb declares (its cell is read once), as papermill gets them."""
+    names = declared(name, notebook_dir)
+    return {key: value for key, value in parameters.items() if key in names}
+
+
 def declared_names(names: list[str], notebook_dir: Path = NOTEBOOK_DIR) -> set[str]:
     """The parameter names the given notebooks declare, together."""
     return {parameter for name in names for parameter in declared(name, notebook_dir)}

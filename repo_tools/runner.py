@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, declared
+from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, own_parameters
 
 
 def preflight(data_dir: str | None, model_checkpoint: str | None, data_files: Any = None, dataset_name: str | None = None) -> str | None:
@@ -97,7 +97,7 @@ def parameter_problems(parameters: dict[str, Any], notebooks: list[str]) -> str 
 
     for name in notebooks:
         try:
-            check_parameters(name, **{k: v for k, v in parameters.items() if k in declared(name)})
+            check_parameters(name, **own_parameters(name, parameters))
         except ParameterError as error:
             return str(error)
     return None
@@ -115,7 +115,7 @@ def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: boo
     from repo_tools.student_notebooks import student_copy
 
     source = NOTEBOOK_DIR / f"{name}.ipynb"
-    own = {k: v for k, v in parameters.items() if k in declared(name)}
+    own = own_parameters(name, parameters)
     print(f"== {name} {own}" + ("" if solutions else " (without the solutions)"), flush=True)
     notebook = str(source) if solutions else student_copy(nbformat.read(source, as_version=4))
     start = time.perf_counter()

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from repo_tools import hub, runner
-from repo_tools.notebooks import LESSONS
+from repo_tools.notebooks import LESSONS, declared
 from repo_tools.runner import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,7 +105,7 @@ def test_main_hands_each_notebook_only_the_parameters_it_declares(params_file, t
     assert code == 0
     (first, first_params), (third, third_params) = executed
     assert (first, third) == ("01_load_data", "03_train")
-    declared_01 = set(runner.declared("01_load_data"))
+    declared_01 = set(declared("01_load_data"))
     assert set(first_params) <= declared_01 and "learning_rate" not in first_params
     assert third_params["learning_rate"] == 0.02  # command line over the file's 0.1
     assert third_params["num_train_epochs"] == 3  # the file
