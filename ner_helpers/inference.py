@@ -279,15 +279,17 @@ def read_texts(path: str | os.PathLike) -> list[str]:
             "or texts_file=None for the evaluation sentences notebook 02 kept."
         )
     raw = path.read_bytes()
-    try:
-        if b"\x00" in raw:  # UTF-16 text or a binary file (a zip, a saved model)
-            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\x00"), raw.index(b"\x00") + 1, "a NUL byte")
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
+    bad = raw.find(b"\x00")  # UTF-16 text or a binary file (a zip, a saved model) can decode, but is no text
+    if bad < 0:
+        try:
+            content = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            bad = err.start
+    if bad >= 0:
         raise ValueError(
-            f"{where}: not UTF-8 text (byte {err.start}: {raw[err.start:err.start + 4]!r}). "
+            f"{where}: not UTF-8 text (byte {bad}: {raw[bad:bad + 4]!r}). "
             "Give a plain text file saved as UTF-8, one text per line."
-        ) from None
+        )
     texts = [line.strip() for line in content.splitlines() if line.strip()]
     if not texts:
         raise ValueError(f"{where}: the file holds no text (it is empty or blank). Write one text per line.")

@@ -189,12 +189,12 @@ def test_one_letter_types_are_types(write_conll):
 
 
 def test_reader_warnings_point_at_the_callers_line(write_conll, warning_caller):
-    import ner_helpers.data
+    import ner_helpers.conll
 
     path = write_conll("Paris\tI-LOC\n\n\tO\nok\tB-PER\n")  # an orphan I- (in a BIO file) and an empty token
     with pytest.warns(UserWarning) as record:
-        read(path)
-    caller = warning_caller(ner_helpers.data, __file__)
+        ner_helpers.conll.read_conll(path)  # called here, not through a helper of this file: one frame up is pytest's
+    caller = warning_caller(ner_helpers.conll, __file__)
     assert len(record) == 2 and all(w.filename.endswith(caller) for w in record)
 
 
@@ -355,3 +355,13 @@ def test_real_data_in_bioes_with_empty_token_lines_reads_back_the_same(original,
     assert sorted((tuple(e["tokens"]), tuple(names[t] for t in e["ner_tags"])) for e in both) == sorted(
         (tuple(tokens), tuple(tags)) for tokens, tags in original
     )
+
+
+def test_an_annotation_export_is_checked_against_the_label_set_as_a_conll_file_is():
+    """`load_conll` hands `label_names` to the annotation reader too: a tag outside them stops with the document."""
+    from ner_helpers.errors import AnnotationFormatError
+
+    export = TESTS_DIR / "data" / "annotations" / "doccano_export.jsonl"
+    with pytest.raises(AnnotationFormatError, match=r"document \d+ has tag\(s\) \['B-corporation', 'I-corporation'\], not in the label set"):
+        load_conll({"train": export}, label_names=["O", "B-location", "I-location", "B-person", "I-person",
+                                                   "B-creative-work", "I-creative-work"])

@@ -69,6 +69,9 @@ def test_cpu_name_reads_the_model_name_and_says_when_there_is_none(tmp_path):
     arm.write_text("processor\t: 0\nFeatures\t: fp asimd bf16\n")
     assert hardware.cpu_name(str(arm)) == "unknown"
     assert hardware.cpu_name(str(tmp_path / "absent")) == "unknown (no /proc/cpuinfo)"
+    odd = tmp_path / "odd"  # UTF-8 read as UTF-8; a byte that is no UTF-8 replaced, not an error
+    odd.write_bytes(b"model name\t: Caf\xc3\xa9 CPU \xff\nflags\t\t: fpu\n")
+    assert hardware.cpu_name(str(odd)) == "Caf\u00e9 CPU \ufffd"
 
 
 def test_gpu_name_is_the_first_gpus_and_none_without_one(monkeypatch):

@@ -487,33 +487,46 @@ def test_one_text_per_line_blank_lines_skipped_and_spaces_trimmed(tmp_path):
     assert read_texts(path) == ["Meeting @maria_k at #NYC", "Taylor Swift played Wembley"]
 
 
-def test_a_missing_file_names_the_parameter_and_the_default(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"texts_file='.*no-such.txt': no such file \(relative paths start from .*texts_file=None"):
-        read_texts(tmp_path / "no-such.txt")
+def test_a_missing_file_names_the_parameter_and_the_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError) as failure:
+        read_texts("no-such.txt")
+    assert str(failure.value) == (
+        f"texts_file='no-such.txt': no such file (relative paths start from {tmp_path}). Give a text file with one text "
+        "per line, or texts_file=None for the evaluation sentences notebook 02 kept."
+    )
 
 
 def test_a_folder_is_not_a_texts_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="is a folder: give a text file with one text per line"):
+    with pytest.raises(FileNotFoundError) as failure:
         read_texts(tmp_path)
+    assert str(failure.value) == f"texts_file={str(tmp_path)!r} is a folder: give a text file with one text per line, or texts_file=None."
 
 
 @pytest.mark.parametrize(
-    "content",
-    [b"PK\x03\x04\x14\x00\x00\x00", "caf\u00e9".encode("latin-1"), "one text".encode("utf-16")],
-    ids=["zip", "latin-1", "utf-16"],
+    ("content", "where"),
+    [
+        (b"PK\x03\x04\x14\x00\x00\x00", "byte 5: b'\\x00\\x00\\x00'"),  # a zip: the first NUL byte
+        ("caf\u00e9 au lait".encode("latin-1"), "byte 3: b'\\xe9 au'"),  # é in Latin-1 is no UTF-8
+        ("one text".encode("utf-16"), "byte 3: b'\\x00n\\x00e'"),  # UTF-16: every ASCII letter has a NUL byte
+        (b"\x00caf\xe9", "byte 0: b'\\x00caf'"),  # a NUL byte first: it is named, not the later Latin-1 byte
+    ],
+    ids=["zip", "latin-1", "utf-16", "nul-first"],
 )
-def test_a_file_that_is_not_utf8_text_says_so(tmp_path, content):
+def test_a_file_that_is_not_utf8_text_says_so(tmp_path, content, where):
     path = tmp_path / "texts.txt"
     path.write_bytes(content)
-    with pytest.raises(ValueError, match=r"texts_file='.*texts.txt': not UTF-8 text \(byte \d+: .*Give a plain text file saved as UTF-8"):
+    with pytest.raises(ValueError) as failure:
         read_texts(path)
+    assert str(failure.value) == f"texts_file={str(path)!r}: not UTF-8 text ({where}). Give a plain text file saved as UTF-8, one text per line."
 
 
 def test_an_empty_file_says_it_holds_no_text(tmp_path):
     path = tmp_path / "texts.txt"
     path.write_text("\n  \n")
-    with pytest.raises(ValueError, match="the file holds no text"):
+    with pytest.raises(ValueError) as failure:
         read_texts(path)
+    assert str(failure.value) == f"texts_file={str(path)!r}: the file holds no text (it is empty or blank). Write one text per line."
 
 
 # ---- notebook-facing helpers

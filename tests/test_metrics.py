@@ -160,6 +160,24 @@ def test_trainer_hook_uses_the_metric_it_is_given():
     assert scores == {"precision": 0.25, "recall": 0.5, "f1": 0.75, "accuracy": 1.0, "number_of_entities": 3}
 
 
+def test_trainer_hook_scores_a_model_that_predicts_no_entity_zero_without_a_warning():
+    """Early in training the model predicts only O: precision is 0/0, which the hook scores 0 (zero_division=0)
+    without seqeval's UndefinedMetricWarning in every epoch's output."""
+    import warnings
+
+    metric = load_seqeval(hub=False)
+    logits = np.zeros((1, 3, 3))
+    logits[..., 0] = 9.0  # argmax: O everywhere
+    labels = np.array([[1, 2, 0]])  # gold: one person entity of two words, then O
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scores = build_compute_metrics(["O", "B-person", "I-person"], metric)(
+            type("EvalPrediction", (), {"predictions": logits, "label_ids": labels})()
+        )
+    assert scores == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "accuracy": pytest.approx(1 / 3), "number_of_entities": 1}
+    assert [w for w in caught if "UndefinedMetric" in w.category.__name__] == []
+
+
 def test_trainer_hook_loads_its_metric_quietly(capsys):
     # conftest sets HF_HUB_OFFLINE=1: the Hub route fails; building the hook prints no fallback note, since
     # notebook 03 already said which metric it uses.

@@ -180,6 +180,8 @@ def test_push_to_hub_is_off_by_default(tmp_path):
     args = training_arguments(tmp_path, use_cpu=True)
     assert args.push_to_hub is False
     assert args.hub_token is None
+    asked = training_arguments(tmp_path, use_cpu=True, push_to_hub=True, hub_model_id="someone/wnut17-model")
+    assert (asked.push_to_hub, asked.hub_model_id) == (True, "someone/wnut17-model")  # uploads only when asked
 
 
 @pytest.mark.training
@@ -524,3 +526,125 @@ def test_the_warning_points_at_the_callers_line(warning_caller):
     with pytest.warns(UserWarning) as record:
         recipe_for("offline-minilm", 1e-5, 1)
     assert record[0].filename.endswith(warning_caller(ner_helpers.training, __file__))
+
+
+# --- fine_tune's wiring with stand-in trainers: which Trainer is built with what, which trains and resumes, what
+# is printed and timed. (The tests above train the tiny model through the same function.)
+
+class StandInTrainer:
+    """Records what fine_tune asks of a Trainer; each train() takes `seconds` on the fake clock."""
+
+    def __init__(self, clock, output_dir, seconds, log_history=(), main_process=True):
+        self.clock, self.seconds, self.main_process = clock, seconds, main_process
+        self.args = type("Args", (), {"output_dir": str(output_dir)})()
+        self.state = type("State", (), {"log_history": list(log_history), "best_model_checkpoint": f"{output_dir}/checkpoint-4"})()
+        self.resumed_from = []
+
+    def is_world_process_zero(self):
+        return self.main_process
+
+    def train(self, resume_from_checkpoint=None):
+        self.resumed_from.append(resume_from_checkpoint)
+        self.clock[0] += self.seconds
+        return f"trained in {self.args.output_dir}"
+
+
+HISTORY = [{"epoch": 1.0, "eval_f1": 0.2}, {"epoch": 2.0, "eval_f1": 0.5}, {"epoch": 3.0, "eval_f1": 0.4}]
+
+
+@pytest.fixture()
+def stand_in_trainers(monkeypatch):
+    """Replace new_trainer: returns (built, clock) where built lists each call's arguments and its trainer."""
+    clock, built = [100.0], []
+
+    def new_trainer(*args, **settings):
+        trainer = StandInTrainer(clock, args[5], seconds=7.0 if not built else 2.0, log_history=HISTORY if not built else ())
+        built.append((args, settings, trainer))
+        return trainer
+
+    monkeypatch.setattr(training, "new_trainer", new_trainer)
+    monkeypatch.setattr("time.perf_counter", lambda: clock[0])
+    return built, clock
+
+
+def test_fine_tune_builds_trains_and_times_the_run_and_the_final_fit(stand_in_trainers, tmp_path, capsys):
+    from datasets import Dataset
+
+    built, _ = stand_in_trainers
+    train, validation = Dataset.from_dict({"x": [1, 2, 3]}), Dataset.from_dict({"x": [4, 5]})
+    phases = []
+    run = training.fine_tune("ckpt", ["O", "B-x"], "tok", train, validation, tmp_path, freeze_word_embeddings=True,
+                             final_fit=True, prepare=lambda trainer, phase: phases.append((trainer, phase)), seed=3, num_train_epochs=3)
+    (first_args, first_settings, first), (final_args, final_settings, final) = built
+    assert first_args == ("ckpt", ["O", "B-x"], "tok", train, validation, tmp_path, True) and first_settings == {"seed": 3, "num_train_epochs": 3}
+    assert final_args[:3] == ("ckpt", ["O", "B-x"], "tok") and final_args[3]["x"] == [1, 2, 3, 4, 5]
+    assert final_args[4:] == (None, tmp_path / "final-fit", True)
+    assert final_settings == {"seed": 3, "num_train_epochs": 2, "eval_strategy": "no", "save_strategy": "no", "load_best_model_at_end": False}
+    assert phases == [(first, "fit"), (final, "final-fit")]
+    assert first.resumed_from == [None] and final.resumed_from == [None]
+    assert (run.trainer, run.validated, run.train_result) == (final, first, f"trained in {tmp_path}")
+    assert run.log_history == HISTORY and run.best_checkpoint == f"{tmp_path}/checkpoint-4"
+    assert (run.chosen_epochs, run.train_seconds) == (2, 9.0)  # epoch 2 has the best F1; 7 s + 2 s on the fake clock
+    assert capsys.readouterr().out == "final fit: 2 epoch(s) on train + validation\n"
+
+
+def test_fine_tune_without_a_final_fit_keeps_the_validated_run(stand_in_trainers, tmp_path, capsys):
+    built, _ = stand_in_trainers
+    run = training.fine_tune("ckpt", ["O"], "tok", "train", "validation", tmp_path, final_fit_dir=tmp_path / "unused")
+    assert len(built) == 1 and built[0][0][6] is False  # freeze_word_embeddings defaults to False
+    assert run.trainer is run.validated is built[0][2]
+    assert (run.chosen_epochs, run.train_seconds) == (None, 7.0)
+    assert capsys.readouterr().out == ""
+
+
+def one_row(value):
+    from datasets import Dataset
+
+    return Dataset.from_dict({"x": [value]})
+
+
+def test_fine_tune_final_fit_dir_is_used_when_given(stand_in_trainers, tmp_path):
+    built, _ = stand_in_trainers
+    training.fine_tune("ckpt", ["O"], "tok", one_row(1), one_row(2), tmp_path, final_fit=True, final_fit_dir=tmp_path / "elsewhere")
+    assert built[1][0][5] == tmp_path / "elsewhere"
+
+
+def test_fine_tune_resumes_from_the_last_checkpoint_of_its_output_dir(stand_in_trainers, tmp_path, monkeypatch, capsys):
+    built, _ = stand_in_trainers
+    asked = []
+    monkeypatch.setattr("transformers.trainer_utils.get_last_checkpoint", lambda folder: asked.append(folder) or f"{folder}/checkpoint-8")
+    training.fine_tune("ckpt", ["O"], "tok", "train", "validation", tmp_path / "out", resume_from_checkpoint=True)
+    assert asked == [str(tmp_path / "out")]
+    assert built[0][2].resumed_from == [f"{tmp_path / 'out'}/checkpoint-8"]
+    assert capsys.readouterr().out == f"resuming from {tmp_path / 'out'}/checkpoint-8\n"
+
+
+def test_fine_tune_resuming_without_a_checkpoint_names_the_folder(stand_in_trainers, tmp_path, monkeypatch):
+    monkeypatch.setattr("transformers.trainer_utils.get_last_checkpoint", lambda folder: None)
+    with pytest.raises(FileNotFoundError) as failure:
+        training.fine_tune("ckpt", ["O"], "tok", "train", "validation", tmp_path, resume_from_checkpoint=True)
+    assert str(failure.value) == (f"resume_from_checkpoint=True, but {tmp_path} holds no checkpoint: "
+                                  "run with resume_from_checkpoint=False.")
+
+
+def test_fine_tune_prints_only_in_the_main_process(monkeypatch, tmp_path, capsys):
+    """Under torchrun every process runs fine_tune: only the main one prints (is_world_process_zero)."""
+    clock = [0.0]
+    monkeypatch.setattr(training, "new_trainer", lambda *args, **settings: StandInTrainer(clock, args[5], 1.0, HISTORY, main_process=False))
+    monkeypatch.setattr("transformers.trainer_utils.get_last_checkpoint", lambda folder: f"{folder}/checkpoint-8")
+    training.fine_tune("ckpt", ["O"], "tok", one_row(1), one_row(2), tmp_path, resume_from_checkpoint=True, final_fit=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_new_trainer_seeds_then_loads_the_model_then_builds_the_trainer(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr("transformers.set_seed", lambda seed: calls.append(("seed", seed)))
+    monkeypatch.setattr("ner_helpers.models.load_token_classifier",
+                        lambda checkpoint, labels, freeze: calls.append(("load", checkpoint, labels, freeze)) or "model")
+    monkeypatch.setattr(training, "build_trainer", lambda model, args, *rest: calls.append(("build", model, args.output_dir,
+                                                                                             args.learning_rate, *rest)) or "trainer")
+    assert training.new_trainer("ckpt", ["O"], "tok", "train", "validation", tmp_path, True, seed=7, learning_rate=0.01) == "trainer"
+    assert calls == [("seed", 7), ("load", "ckpt", ["O"], True), ("build", "model", str(tmp_path), 0.01, "tok", "train", "validation", ["O"])]
+    calls.clear()
+    training.new_trainer("ckpt", ["O"], "tok", "train", None, tmp_path)
+    assert calls[:2] == [("seed", 42), ("load", "ckpt", ["O"], False)]  # the default seed, and every weight trained
