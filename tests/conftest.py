@@ -98,6 +98,20 @@ def pytest_sessionstart(session):
     build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)
 
 
+def cell_output(notebook: Path, cell_id: str) -> str:
+    """All text an executed notebook's cell printed or displayed (text, plain text and HTML), joined; for the tests
+    that run notebooks and read what a cell showed (`from conftest import cell_output`)."""
+    import json
+
+    cell = next(c for c in json.loads(Path(notebook).read_text())["cells"] if c.get("id") == cell_id)
+    parts = []
+    for output in cell.get("outputs", []):
+        parts.append("".join(output.get("text", "")))
+        parts.append("".join(output.get("data", {}).get("text/plain", "")))
+        parts.append("".join(output.get("data", {}).get("text/html", "")))
+    return "\n".join(parts)
+
+
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE_DIR

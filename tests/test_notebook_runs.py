@@ -11,19 +11,12 @@ import papermill
 import pytest
 import yaml
 
+from conftest import cell_output
 from repo_tools.runner import main
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS: dict[str, dict[str, Any]] = yaml.safe_load((ROOT / "tests" / "notebook_runs.yaml").read_text())
 LONG_TEXT = ("the weather was fine and " * 196 + "Zendaya watched SZA at Glastonbury")[:5000]
-
-
-def outputs(notebook: Path, cell_id: str) -> str:
-    """All text a cell printed or displayed (plain text), joined."""
-    cell = next(c for c in json.loads(notebook.read_text())["cells"] if c.get("id") == cell_id)
-    return "\n".join(
-        "".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", [])
-    )
 
 
 def write_hub_copy(folder: Path) -> Path:
@@ -132,40 +125,40 @@ def test_notebooks_04_and_05_use_exactly_the_sentences_02_kept(run):
         return
     split, kept = expected_sentences(run)
     assert kept < 10  # every run here scores a subset
-    evaluated = outputs(run["folder"] / "04_evaluate.ipynb", "04-07")
+    evaluated = cell_output(run["folder"] / "04_evaluate.ipynb", "04-07")
     assert f"{kept} {split} sentences predicted: the {kept} that notebook 02 kept, of " in evaluated
     metrics = json.loads((run["folder"] / "artifacts" / "test_metrics.json").read_text())
     assert metrics["split"] == split
-    assert f"{kept} {split} sentences as texts in " in outputs(run["folder"] / "05_inference.ipynb", "05-19")
+    assert f"{kept} {split} sentences as texts in " in cell_output(run["folder"] / "05_inference.ipynb", "05-19")
     going_further = run["folder"] / "then-2" / "08_going_further_inference.ipynb"
     if going_further.exists():  # 08's evaluator cross-check reads the same sentences
-        assert f"{kept} of {kept} {split} sentences fit" in outputs(going_further, "08-evaluator")
+        assert f"{kept} of {kept} {split} sentences fit" in cell_output(going_further, "08-evaluator")
 
 
 def trained_parameters(notebook: Path) -> tuple[int, int]:
     """(parameters, trained parameters) as notebook 03 printed them."""
-    found = re.search(r"([\d,]+) parameters, ([\d,]+) of them trained", outputs(notebook, "03-09"))
+    found = re.search(r"([\d,]+) parameters, ([\d,]+) of them trained", cell_output(notebook, "03-09"))
     return int(found[1].replace(",", "")), int(found[2].replace(",", ""))
 
 
 def test_each_run_shows_the_setting_it_was_given(run):
     name, folder = run["name"], run["folder"]
     if name == "folder-subset":
-        assert "resuming from" in outputs(folder / "then-1" / "03_train.ipynb", "03-15")
+        assert "resuming from" in cell_output(folder / "then-1" / "03_train.ipynb", "03-15")
         history = json.loads((folder / "artifacts" / "log_history.json").read_text())
         assert max(entry["epoch"] for entry in history) == 3  # the resumed run trained the third epoch
         total, trained = trained_parameters(folder / "03_train.ipynb")
         assert trained < total  # the word embeddings stayed out of training
-        assert "final fit: " in outputs(folder / "03_train.ipynb", "03-19")
-        assert "0 tokens; with the default ignore_labels=['O'] the pipeline returns 0 of them" in outputs(folder / "05_inference.ipynb", "05-07")
+        assert "final fit: " in cell_output(folder / "03_train.ipynb", "03-19")
+        assert "0 tokens; with the default ignore_labels=['O'] the pipeline returns 0 of them" in cell_output(folder / "05_inference.ipynb", "05-07")
         assert json.loads((folder / "artifacts" / "preprocess.json").read_text())["label_all_tokens"] is True
         assert list((folder / "artifacts" / "tensorboard").rglob("events.out.tfevents.*"))  # report_to="tensorboard"
-        assert "%tensorboard --logdir" in outputs(folder / "03_train.ipynb", "03-tensorboard")  # how to open the dashboard
-        assert "Running on local URL" in outputs(folder / "05_inference.ipynb", "05-demo")  # launch_demo=True
+        assert "%tensorboard --logdir" in cell_output(folder / "03_train.ipynb", "03-tensorboard")  # how to open the dashboard
+        assert "Running on local URL" in cell_output(folder / "05_inference.ipynb", "05-demo")  # launch_demo=True
         assert sorted(p.stem for p in (folder / "then-2").glob("0*.ipynb")) == ["07_going_further_training", "08_going_further_inference"]
     elif name == "annotation-exports-without-test":
-        assert "precision: bf16 autocast on the CPU (cpu_bf16=True)" in outputs(folder / "03_train.ipynb", "03-11")
-        assert "validation entity F1 " in outputs(folder / "04_evaluate.ipynb", "04-09")
+        assert "precision: bf16 autocast on the CPU (cpu_bf16=True)" in cell_output(folder / "03_train.ipynb", "03-11")
+        assert "validation entity F1 " in cell_output(folder / "04_evaluate.ipynb", "04-09")
         # 05 pre-annotated the 3 non-empty lines of texts_file; notebook 01 read them back with the same spans.
         tasks = json.loads((folder / "artifacts" / "predictions" / "label_studio.json").read_text())
         assert [task["data"]["text"] for task in tasks] == [line for line in (ROOT / "tests/data/annotations/texts.txt").read_text().splitlines() if line.strip()]
@@ -192,7 +185,7 @@ def test_each_run_shows_the_setting_it_was_given(run):
                 spans.append([tuple(e) for e in entities])
             assert spans == predicted, split
     elif name == "dataset-name-local-copy":
-        loaded = outputs(folder / "01_load_data.ipynb", "01-06")
+        loaded = cell_output(folder / "01_load_data.ipynb", "01-06")
         assert "num_rows: 12" in loaded and "test:" not in loaded  # the "small" configuration: 12 training rows, no test
     elif name == "push-to-hub-offline":
         assert "push_to_hub=True needs the Hugging Face Hub" in run["error"].evalue

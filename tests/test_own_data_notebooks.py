@@ -7,22 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import cell_output
 from repo_tools.notebooks import LESSONS
 from repo_tools.runner import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "sample_conll2003"
-
-
-def outputs(notebook: Path, cell_id: str) -> str:
-    """All text a cell printed or displayed (plain text), joined."""
-    cell = next(c for c in json.loads(notebook.read_text())["cells"] if c["id"] == cell_id)
-    parts = []
-    for output in cell.get("outputs", []):
-        parts.append("".join(output.get("text", "")))
-        parts.append("".join(output.get("data", {}).get("text/plain", "")))
-        parts.append("".join(output.get("data", {}).get("text/html", "")))
-    return "\n".join(parts)
 
 
 @pytest.fixture(scope="module")
@@ -47,15 +37,15 @@ def test_all_five_notebooks_run_on_per_loc_org_data(run_dir):
 
 
 def test_notebook_01_reports_the_iob1_conversion_and_the_labels(run_dir):
-    loading = outputs(run_dir / "01_load_data.ipynb", "01-06")
+    loading = cell_output(run_dir / "01_load_data.ipynb", "01-06")
     assert "IOB1 read as BIO" in loading and "-DOCSTART- line(s) skipped" in loading
     assert "No test split: notebook 04 will score the validation split" in loading
-    labels = outputs(run_dir / "01_load_data.ipynb", "01-12")
+    labels = cell_output(run_dir / "01_load_data.ipynb", "01-12")
     assert "['O', 'B-LOC', 'I-LOC', 'B-ORG', 'I-ORG', 'B-PER', 'I-PER']" in labels
 
 
 def test_notebook_02_reports_the_sentence_longer_than_the_model(run_dir):
-    report = outputs(run_dir / "02_preprocess.ipynb", "02-long-sentences-code")
+    report = cell_output(run_dir / "02_preprocess.ipynb", "02-long-sentences-code")
     assert "train      1 sentence(s) longer than 64 tokens" in report
 
 
@@ -63,12 +53,12 @@ def test_notebook_04_tables_hold_exactly_the_data_types_on_the_validation_split(
     metrics = json.loads((run_dir / "artifacts" / "test_metrics.json").read_text())
     assert set(metrics["per_type"]) == {"LOC", "ORG", "PER"}
     assert metrics["split"] == "validation"
-    scores = outputs(run_dir / "04_evaluate.ipynb", "04-09")
+    scores = cell_output(run_dir / "04_evaluate.ipynb", "04-09")
     rows = [line.split()[0] for line in scores.split("<")[0].splitlines() if line.split()[:1] in (["LOC"], ["ORG"], ["PER"], ["overall"])]
     assert rows == ["LOC", "ORG", "PER", "overall"]
     assert "validation split" in scores and "validation entity F1" in scores
     assert "published" not in scores  # WNUT 17's published results do not apply
-    errors = outputs(run_dir / "04_evaluate.ipynb", "04-17")
+    errors = cell_output(run_dir / "04_evaluate.ipynb", "04-17")
     assert "errors on the validation split" in errors
     assert not {"corporation", "location", "person"} & set(errors.split())
 
@@ -79,7 +69,7 @@ def test_plots_are_written_for_the_validation_split(run_dir):
 
 
 def test_notebook_05_highlights_with_a_legend_of_the_data_types(run_dir):
-    html = outputs(run_dir / "05_inference.ipynb", "05-15")
+    html = cell_output(run_dir / "05_inference.ipynb", "05-15")
     assert html.count('class="ner-legend"') == 3  # one per text, entities found or not
     for entity_type in ("LOC", "ORG", "PER"):
         assert f">{entity_type}</span>" in html

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import cell_output
 from repo_tools.notebooks import LESSONS
 from ner_helpers.conll import read_conll
 from ner_helpers.data import WNUT17_FILES, WNUT17_LABELS, load_wnut17
@@ -93,11 +94,6 @@ def real_sweep(tmp_path_factory):
     return grid, run
 
 
-def cell_text(notebook: Path, cell_id: str) -> str:
-    cell = next(c for c in json.loads(notebook.read_text())["cells"] if c.get("id") == cell_id)
-    return "\n".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) for o in cell["outputs"])
-
-
 def test_the_five_notebooks_finish_on_a_subset_of_the_real_files(real_sweep):
     _, run = real_sweep
     config = next(folder for folder in run.glob("configs/*") if json.loads((folder / "metrics.json").read_text())["parameters"]["learning_rate"] == 1e-4)
@@ -106,8 +102,8 @@ def test_the_five_notebooks_finish_on_a_subset_of_the_real_files(real_sweep):
     assert report["test"]["split"] == "test" and 0 <= report["test"]["f1"] <= 1
     expected = b_tags_in_first_sentences(Path(WNUT17_DIR) / "emerging.test.annotated", 50)
     assert expected > 0 and sum(t["support"] for t in report["test"]["per_type"].values()) == expected
-    assert "50 test sentences predicted: the 50 that notebook 02 kept, of 1287 in the split" in cell_text(config / "04_evaluate.ipynb", "04-07")
-    assert "50 test sentences as texts in " in cell_text(config / "05_inference.ipynb", "05-19")
+    assert "50 test sentences predicted: the 50 that notebook 02 kept, of 1287 in the split" in cell_output(config / "04_evaluate.ipynb", "04-07")
+    assert "50 test sentences as texts in " in cell_output(config / "05_inference.ipynb", "05-19")
 
 
 def test_a_sweep_on_a_subset_finishes_and_its_resume_retrains_nothing(real_sweep):
