@@ -98,6 +98,20 @@ def pytest_sessionstart(session):
     build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)
 
 
+# A hand-made sample of WNUT 17 tags and predictions wrong in each way a prediction can be. Precision equals recall
+# (3 of 6 entities right both ways): tests/test_metrics.py compares scores on it, tests/test_analysis.py the errors.
+HAND_MADE_GOLD = [
+    ["B-person", "I-person", "O", "B-location", "O"],
+    ["O", "B-product", "I-product", "O", "B-group"],
+    ["B-corporation", "O", "O", "B-creative-work", "I-creative-work"],
+]
+HAND_MADE_PREDICTED = [
+    ["B-person", "I-person", "O", "B-person", "O"],  # right, wrong type
+    ["O", "B-product", "O", "O", "O"],  # wrong boundary, missed
+    ["B-corporation", "O", "B-group", "B-creative-work", "I-creative-work"],  # right, spurious, right
+]
+
+
 def cell_output(notebook: Path, cell_id: str) -> str:
     """All text an executed notebook's cell printed or displayed (text, plain text and HTML), joined; for the tests
     that run notebooks and read what a cell showed (`from conftest import cell_output`)."""

@@ -5,6 +5,7 @@ import random
 
 import pytest
 
+from conftest import HAND_MADE_GOLD, HAND_MADE_PREDICTED
 from ner_helpers.analysis import (
     ERROR_CATEGORIES,
     GUIDE_RECIPE_F1_RANGE,
@@ -160,21 +161,11 @@ def test_summary_of_no_errors_is_all_zero():
 
 # entity_confusion_matrix
 
-GOLD = [
-    ["B-person", "I-person", "O", "B-location", "O"],
-    ["O", "B-product", "I-product", "O", "B-group"],
-    ["B-corporation", "O", "O", "B-creative-work", "I-creative-work"],
-]
-PRED = [
-    ["B-person", "I-person", "O", "B-person", "O"],  # right, wrong type
-    ["O", "B-product", "O", "O", "O"],  # wrong boundary, missed
-    ["B-corporation", "O", "B-group", "B-creative-work", "I-creative-work"],  # right, spurious, right
-]
 TYPES = ["corporation", "creative-work", "group", "location", "person", "product"]
 
 
 def test_confusion_matrix_pairs_entities_as_the_error_analysis_does():
-    matrix = entity_confusion_matrix(GOLD, PRED, TYPES)
+    matrix = entity_confusion_matrix(HAND_MADE_GOLD, HAND_MADE_PREDICTED, TYPES)
     assert list(matrix.index) == list(matrix.columns) == TYPES + [NO_ENTITY]
     expected = {
         ("person", "person"): 1,
@@ -191,33 +182,33 @@ def test_confusion_matrix_pairs_entities_as_the_error_analysis_does():
 
 
 def test_confusion_matrix_no_entity_cells_equal_the_error_tables_missed_and_spurious():
-    tokens = [["w"] * len(tags) for tags in GOLD]
-    summary = error_summary(categorize_errors(tokens, GOLD, PRED))
-    matrix = entity_confusion_matrix(GOLD, PRED, TYPES)
+    tokens = [["w"] * len(tags) for tags in HAND_MADE_GOLD]
+    summary = error_summary(categorize_errors(tokens, HAND_MADE_GOLD, HAND_MADE_PREDICTED))
+    matrix = entity_confusion_matrix(HAND_MADE_GOLD, HAND_MADE_PREDICTED, TYPES)
     assert matrix[NO_ENTITY].sum() == summary.loc["missed", "total"] == 1
     assert matrix.loc[NO_ENTITY].sum() == summary.loc["spurious", "total"] == 1
 
 
 def test_confusion_matrix_rows_are_gold_support_and_columns_predicted_counts():
-    matrix = entity_confusion_matrix(GOLD, PRED, TYPES)
-    per_type = compute_entity_metrics(PRED, GOLD)["per_type"]
+    matrix = entity_confusion_matrix(HAND_MADE_GOLD, HAND_MADE_PREDICTED, TYPES)
+    per_type = compute_entity_metrics(HAND_MADE_PREDICTED, HAND_MADE_GOLD)["per_type"]
     for entity_type, scores in per_type.items():
         assert matrix.loc[entity_type].sum() == scores["support"]
-    predicted = [e[0] for tags in PRED for e in extract_entities(tags)]
+    predicted = [e[0] for tags in HAND_MADE_PREDICTED for e in extract_entities(tags)]
     for entity_type in TYPES:
         assert matrix[entity_type].sum() == predicted.count(entity_type)
 
 
 def test_confusion_matrix_rejects_a_type_outside_label_types():
     with pytest.raises(ValueError, match="location"):
-        entity_confusion_matrix(GOLD, PRED, ["person"])
+        entity_confusion_matrix(HAND_MADE_GOLD, HAND_MADE_PREDICTED, ["person"])
 
 
 # per_type_table, log_history_table, compare_with_published
 
 
 def test_per_type_table_has_each_type_and_overall():
-    table = per_type_table(compute_entity_metrics(PRED, GOLD))
+    table = per_type_table(compute_entity_metrics(HAND_MADE_PREDICTED, HAND_MADE_GOLD))
     assert list(table.columns) == ["precision", "recall", "f1", "support"]
     assert list(table.index) == TYPES + ["overall"]
     assert table.loc["person", "precision"] == pytest.approx(0.5)

@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from seqeval.metrics import accuracy_score, classification_report
 
+from conftest import HAND_MADE_GOLD, HAND_MADE_PREDICTED
+
 from ner_helpers import metrics
 from ner_helpers.align import IGNORE_INDEX, tokenize_dataset
 from ner_helpers.data import WNUT17_LABELS, load_wnut17
@@ -187,19 +189,6 @@ def test_trainer_hook_loads_its_metric_quietly(capsys):
 
 # --- load_seqeval(): the guide's evaluate.load("seqeval"), and offline a local copy with the same numbers.
 
-# A second hand-made sample, in which precision equals recall: 3 of 6 entities right both ways.
-BALANCED_REFERENCES = [
-    ["B-person", "I-person", "O", "B-location", "O"],
-    ["O", "B-product", "I-product", "O", "B-group"],
-    ["B-corporation", "O", "O", "B-creative-work", "I-creative-work"],
-]
-
-BALANCED_PREDICTIONS = [
-    ["B-person", "I-person", "O", "B-person", "O"],  # right, wrong type
-    ["O", "B-product", "O", "O", "O"],  # wrong boundary, missed
-    ["B-corporation", "O", "B-group", "B-creative-work", "I-creative-work"],  # right, spurious, right
-]
-
 def assert_equals_seqeval(result: dict, predictions, references) -> None:
     """Every number of an evaluate seqeval result equals seqeval's own classification_report."""
     report = classification_report(references, predictions, output_dict=True, zero_division=0)
@@ -253,7 +242,7 @@ def test_the_local_copy_writes_no_cache_files(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     monkeypatch.setattr(evaluate.config, "HF_METRICS_CACHE", tmp_path / "metrics")
     metric = load_seqeval(hub=False)
-    assert metric.compute(predictions=BALANCED_PREDICTIONS, references=BALANCED_REFERENCES)["overall_f1"] > 0
+    assert metric.compute(predictions=HAND_MADE_PREDICTED, references=HAND_MADE_GOLD)["overall_f1"] > 0
     assert not any(path.is_file() for path in tmp_path.rglob("*"))
 
 def test_hub_false_skips_the_hub(monkeypatch):
@@ -261,13 +250,13 @@ def test_hub_false_skips_the_hub(monkeypatch):
     assert isinstance(load_seqeval(hub=False), Seqeval)
 
 def test_result_keys_are_the_guides():
-    result = Seqeval().compute(predictions=BALANCED_PREDICTIONS, references=BALANCED_REFERENCES)
+    result = Seqeval().compute(predictions=HAND_MADE_PREDICTED, references=HAND_MADE_GOLD)
     assert {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} <= set(result)
     assert set(result["person"]) == {"precision", "recall", "f1", "number"}
 
 def test_local_metric_equals_seqeval_on_the_handwritten_sample():
-    result = load_seqeval(hub=False).compute(predictions=BALANCED_PREDICTIONS, references=BALANCED_REFERENCES)
-    assert_equals_seqeval(result, BALANCED_PREDICTIONS, BALANCED_REFERENCES)
+    result = load_seqeval(hub=False).compute(predictions=HAND_MADE_PREDICTED, references=HAND_MADE_GOLD)
+    assert_equals_seqeval(result, HAND_MADE_PREDICTED, HAND_MADE_GOLD)
     assert result["overall_f1"] == pytest.approx(0.5)  # 3 of 6 right both ways
 
 @pytest.mark.parametrize("seed", range(5))
@@ -282,9 +271,9 @@ def test_local_metric_equals_seqeval_on_randomly_corrupted_tags(seed):
     assert 0 < result["overall_f1"] < 1
 
 def test_per_type_table_shape_from_a_seqeval_result():
-    result = load_seqeval(hub=False).compute(predictions=BALANCED_PREDICTIONS, references=BALANCED_REFERENCES)
+    result = load_seqeval(hub=False).compute(predictions=HAND_MADE_PREDICTED, references=HAND_MADE_GOLD)
     shaped = seqeval_to_entity_metrics(result)
-    direct = metrics.compute_entity_metrics(BALANCED_PREDICTIONS, BALANCED_REFERENCES)
+    direct = metrics.compute_entity_metrics(HAND_MADE_PREDICTED, HAND_MADE_GOLD)
     assert shaped.pop("per_type") == direct.pop("per_type")
     assert shaped == pytest.approx(direct)
 
@@ -403,10 +392,10 @@ OPTION_CASES = {
     # only ends an entity followed by one of the same type). Without the scheme, strict mode guesses from the tags.
     "strict IOE1": ([["I-PER", "E-PER", "O", "I-LOC"]], [["I-PER", "E-PER", "O", "E-LOC"]], {"mode": "strict", "scheme": "IOE1"}),
     # the B/I mark after the type ("person-B"): read as prefixes, these would be no entities at all.
-    "suffix": ([[t.split("-", 1)[1] + "-" + t[0] if t != "O" else t for t in s] for s in BALANCED_PREDICTIONS],
-               [[t.split("-", 1)[1] + "-" + t[0] if t != "O" else t for t in s] for s in BALANCED_REFERENCES], {"suffix": True}),
+    "suffix": ([[t.split("-", 1)[1] + "-" + t[0] if t != "O" else t for t in s] for s in HAND_MADE_PREDICTED],
+               [[t.split("-", 1)[1] + "-" + t[0] if t != "O" else t for t in s] for s in HAND_MADE_GOLD], {"suffix": True}),
     # group is never predicted: its precision divides by 0 and is 1 instead of 0 with zero_division=1.
-    "zero_division": (BALANCED_PREDICTIONS, BALANCED_REFERENCES, {"zero_division": 1}),
+    "zero_division": (HAND_MADE_PREDICTED, HAND_MADE_GOLD, {"zero_division": 1}),
 }
 
 @pytest.mark.parametrize("case", OPTION_CASES)
