@@ -32,14 +32,17 @@ REFERENCE_DIR ?= reference-run
 NPROC ?= 2
 ARTIFACTS_DIR ?=
 
+# make ignores a variable it does not know (EPOHCS=1): the runner refuses those given on the command line.
+COMMAND_LINE_VARIABLES = $(strip $(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $(v))),$(v))))
 RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-files "$(DATA_FILES)") \
-	$(if $(DATASET),--dataset-name "$(DATASET)") $(if $(DATASET_CONFIG),--dataset-config "$(DATASET_CONFIG)") $(if $(MODEL),--model "$(MODEL)") \
-	$(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(LR),--learning-rate $(LR)) $(if $(BATCH),--batch-size $(BATCH)) \
+	$(if $(DATASET),--dataset-name "$(DATASET)") $(if $(DATASET_CONFIG),--dataset-config "$(DATASET_CONFIG)") \
+	$(if $(MODEL),--model-checkpoint "$(MODEL)") $(if $(EPOCHS),--num-train-epochs $(EPOCHS)) \
+	$(if $(LR),--learning-rate $(LR)) $(if $(BATCH),--per-device-train-batch-size $(BATCH)) \
 	$(if $(MAX_TRAIN),--max-train-samples $(MAX_TRAIN)) $(if $(MAX_EVAL),--max-eval-samples $(MAX_EVAL)) \
-	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume) $(if $(PUSH),--push-to-hub) \
-	$(if $(filter 0,$(SOLUTIONS)),--no-solutions)
+	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume-from-checkpoint) $(if $(PUSH),--push-to-hub) \
+	$(if $(filter 0,$(SOLUTIONS)),--no-solutions) --make-variables "$(COMMAND_LINE_VARIABLES)"
 
-.PHONY: setup run sweep test reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation demo
+.PHONY: setup run sweep test test-fast reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation demo
 
 setup: $(STAMP)
 
@@ -80,6 +83,14 @@ TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(if $(WNUT17_DIR),WNUT17_DIR="$(abspath $(WNUT17_DIR))") OMP_NUM_THREADS=1 \
 		$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
+
+# The helpers' tests alone, in under a minute (docs/testing.md): what `make test` runs less the notebook kernels
+# (marker notebook), the nbval copies, training for epochs, the real-data and the browser tests. Run it after
+# each edit; `make test` (and CI) still runs everything.
+FAST_TESTS = not notebook and not training and not real_data and not browser
+test-fast: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m pytest -o addopts="-rs -p no:cacheprovider" -p no:nbval -m "$(FAST_TESTS)" \
+		$(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 # Mutation testing (docs/mutation.md): slow, run it after changing ner_helpers or the tests, not in CI.
 # Configuration: [tool.mutmut] in pyproject.toml; results stay in mutants/ (`mutmut results`, `mutmut show NAME`).

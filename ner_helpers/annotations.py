@@ -16,9 +16,17 @@ one into the other:
   more words is kept, the earlier one in the file on a tie; the others are dropped.
 - A span that covers no word (empty, or only spaces) is dropped; a document with no word (empty
   text) is skipped; so is a Label Studio task with no annotation.
+- A doccano document without spans is kept as a sentence without entities and counted (doccano's
+  export holds every document, labelled or not), or left out with `skip_unlabelled=True`.
 Each of these is counted and reported in a warning naming the documents (task ids in Label Studio,
 `id` or line number in doccano); nothing is dropped silently. What cannot be read (bad JSON, a span
-outside its text, a file with no usable document) raises AnnotationFormatError naming the file.
+outside its text, a file with no span at all, a .zip) raises AnnotationFormatError naming the file.
+
+Offsets: doccano's editor counts UTF-16 code units (JavaScript's string length: an emoji such as 😂 counts
+2), so doccano files are read, and written, in UTF-16 code units by default; `offsets="code-points"`
+reads files written by a Python script (Python's `str` indices), `offsets="graphemes"` those of a doccano
+project with "Count grapheme clusters as one character" set. Label Studio (1.0 and later) counts
+characters; its older UTF-16 offsets are recognised by the region's stored text.
 
 Why written here rather than taken from a converter: label-studio-sdk's converter (+300 MB) keeps
 "2019." as one word and spaCy's `char_span` (+200 MB) splits words its own way, so both would give
@@ -31,6 +39,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Sequence
@@ -41,6 +50,12 @@ from .inference import split_words
 LABEL_STUDIO_SUFFIX = ".json"  # Label Studio: Export > JSON (a list of tasks)
 DOCCANO_SUFFIX = ".jsonl"  # doccano: Export > JSONL (one document per line)
 ANNOTATION_SUFFIXES = (LABEL_STUDIO_SUFFIX, DOCCANO_SUFFIX)
+ZIP_MAGIC = b"PK\x03\x04"  # doccano's Export downloads a .zip that holds the .jsonl file
+
+Offsets = Literal["utf-16", "code-points", "graphemes"]
+OFFSETS: tuple[str, ...] = ("utf-16", "code-points", "graphemes")
+OFFSET_UNITS = {"utf-16": "UTF-16 code units", "code-points": "characters", "graphemes": "grapheme clusters"}
+DOCCANO_SPAN_KEYS = ("label", "labels", "entities")  # current exports, older exports, relation projects
 
 
 class AnnotatedSentence(NamedTuple):
@@ -71,6 +86,11 @@ class AnnotationReport:
     several: list[str] = field(default_factory=list)  # tasks with several annotations: the first was read
     utf16: list[str] = field(default_factory=list)  # one id per span whose offsets were UTF-16 code units
     text_differs: list[str] = field(default_factory=list)  # one id per span whose stored text is not at its offsets
+    other_field: list[str] = field(default_factory=list)  # Label Studio tasks read from a data field other than "text"
+    unlabelled: list[str] = field(default_factory=list)  # doccano documents with words and no span
+    skip_unlabelled: bool = False  # whether those were left out (else kept as sentences without entities)
+    offsets: str = "characters"  # doccano: the unit its offsets were read in (one of OFFSETS)
+    converted: list[str] = field(default_factory=list)  # doccano: one id per span whose offsets moved on conversion
     ignored_items: int = 0  # Label Studio result items that are not text spans (choices, relations)
 
     def warnings(self) -> list[str]:
@@ -90,6 +110,14 @@ class AnnotationReport:
             (self.several, f"task(s) have several {kind}s: the first{' not cancelled' if kind == 'annotation' else ''} was read"),
             (self.utf16, "span(s) had offsets in UTF-16 code units (JavaScript's) and were converted to characters"),
             (self.text_differs, "span(s) store a text that differs from the document at their offsets: read by offsets"),
+            (self.other_field, "task(s) were read from the data field their regions point at (to_name, stored text), not \"text\""),
+            (self.converted, f"span(s) follow an emoji, where {OFFSET_UNITS.get(self.offsets, self.offsets)} and characters "
+                             f"differ: their offsets were read as {OFFSET_UNITS.get(self.offsets, self.offsets)} "
+                             f"(offsets={self.offsets!r}{', as doccano writes them' if self.offsets == 'utf-16' else ''}); "
+                             "for a file written by a Python script pass offsets=\"code-points\""),
+            (self.unlabelled, f"of {self.documents} {self.unit}(s) have no span (an export of every document, labelled "
+                              "or not?): " + ("left out (skip_unlabelled=True)" if self.skip_unlabelled else
+                                              "kept as sentences without entities; skip_unlabelled=True leaves them out")),
         ]
         return [f"{self.path}: {len(found)} {what} ({ids(found)})." for found, what in cases if found]
 
@@ -144,41 +172,141 @@ def _span_to_sentence(
     return AnnotatedSentence(doc_id, [text[a:b] for a, b in words], tags)
 
 
-def _checked_span(start: Any, end: Any, entity_type: Any, text: str, where: str) -> tuple[int, int, str]:
+@dataclass(frozen=True)
+class _Where:
+    """Where a problem lies: the file, and the line (doccano) or task (Label Studio) and the record's id."""
+
+    file: Path
+    line: int | None = None
+    record: str | None = None
+    unit: str = "document"
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            named = self.record and self.record != f"line {self.line}"  # a record without an id is named by its line
+            return f"{self.file}, line {self.line}" + (f" ({self.unit} {self.record})" if named else "")
+        return f"{self.file}: {self.unit} {self.record}" if self.record else str(self.file)
+
+    def error(self, message: str, **facts: Any) -> AnnotationFormatError:
+        """An AnnotationFormatError whose message starts with this place and whose attributes name it."""
+        return AnnotationFormatError(f"{self}: {message}", file=self.file, line=self.line, record=self.record, **facts)
+
+
+def _checked_span(start: Any, end: Any, entity_type: Any, text: str, where: _Where) -> tuple[int, int, str]:
     """A span whose offsets are whole numbers inside the text and whose type is a name; else an error."""
-    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
-        raise AnnotationFormatError(f"{where}: span offsets {start!r}, {end!r} are not whole numbers (character offsets).")
+    _check_whole_numbers(start, end, where)
     if not isinstance(entity_type, str) or not entity_type.strip():
-        raise AnnotationFormatError(f"{where}: span [{start}, {end}] has the label {entity_type!r}, not a type name.")
+        raise where.error(f"span [{start}, {end}] has the label {entity_type!r}, not a type name.")
     if not 0 <= start <= end <= len(text):
-        raise AnnotationFormatError(
-            f"{where}: span [{start}, {end}] ({entity_type}) lies outside the text of {len(text)} characters. "
+        raise where.error(
+            f"span [{start}, {end}] ({entity_type}) lies outside the text of {len(text)} characters. "
             "Was the text changed after labelling? Fix or delete the span in the tool and export again."
         )
     return start, end, entity_type.strip()
 
 
+def _check_whole_numbers(start: Any, end: Any, where: _Where) -> None:
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (start, end)):
+        raise where.error(f"span offsets {start!r}, {end!r} are not whole numbers (character offsets).")
+
+
+# ---------------------------------------------------------------- offsets: UTF-16 code units, characters, graphemes
+
+
+def _unit_lengths(text: str, offsets: str) -> list[tuple[int, int]]:
+    """(characters, units) per step of the text: a character, or a grapheme cluster, and its length in the unit."""
+    if offsets == "graphemes":
+        import regex  # installed with transformers; only this unit needs it
+
+        return [(len(cluster), 1) for cluster in regex.findall(r"\X", text)]
+    if offsets == "utf-16":
+        return [(1, 2 if ord(char) > 0xFFFF else 1) for char in text]  # outside the BMP: a surrogate pair
+    return [(1, 1) for _ in text]
+
+
+def _unit_to_index(text: str, offsets: str) -> dict[int, int]:
+    """Python string index of each offset, in the unit, that falls between characters (or clusters)."""
+    positions, index, units = {0: 0}, 0, 0
+    for characters, length in _unit_lengths(text, offsets):
+        index, units = index + characters, units + length
+        positions[units] = index
+    return positions
+
+
+def _index_to_unit(text: str, offsets: str) -> dict[int, int]:
+    """The offset, in the unit, of each Python string index that falls between characters (or clusters)."""
+    return {index: unit for unit, index in _unit_to_index(text, offsets).items()}
+
+
 def _utf16_to_characters(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The character offsets of a span given in UTF-16 code units, when both fall between characters."""
-    positions, units = {}, 0
-    for index, char in enumerate(text):
-        positions[units] = index
-        units += 2 if ord(char) > 0xFFFF else 1
-    positions[units] = len(text)
+    positions = _unit_to_index(text, "utf-16")
     if start in positions and end in positions:
         return positions[start], positions[end]
     return None
 
 
+def _check_offsets(offsets: object, where: str) -> str:
+    if offsets not in OFFSETS:
+        raise ValueError(f"{where}: offsets={offsets!r} is not one of {list(OFFSETS)} (doccano counts \"utf-16\").")
+    return str(offsets)
+
+
+def _to_index(text: str, start: int, end: int, entity_type: Any, offsets: str, where: _Where) -> tuple[int, int]:
+    """A span's (start, end) as Python string indices, from offsets in the given unit; an error off a boundary."""
+    if offsets == "code-points":
+        return start, end
+    positions = _unit_to_index(text, offsets)
+    total = max(positions)
+    for offset in (start, end):
+        if offset in positions:
+            continue
+        unit = OFFSET_UNITS[offsets]
+        if not 0 <= offset <= total:
+            problem = f"offset {offset} lies outside the text of {total} {unit}"
+        else:
+            char = text[positions[max(u for u in positions if u < offset)]]
+            problem = f"offset {offset} falls inside {char!r} (U+{ord(char):04X}), which counts several {unit}"
+        as_characters = 0 <= start <= end <= len(text)
+        hint = (f" The offsets fit as characters: if a Python script wrote the file, read it with offsets=\"code-points\"."
+                if as_characters else " Was the text changed after labelling? Fix the span in doccano and export again.")
+        raise where.error(f"span [{start}, {end}] ({entity_type}): {problem} (offsets={offsets!r}).{hint}")
+    return positions[start], positions[end]
+
+
+# ---------------------------------------------------------------- files
+
+
+def _zip_members(path: Path) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [name for name in archive.namelist() if not name.endswith("/")]
+    except zipfile.BadZipFile:
+        return []
+
+
+def _refuse_zip(path: Path) -> AnnotationFormatError:
+    members = _zip_members(path)
+    exports = [name for name in members if Path(name).suffix.lower() in ANNOTATION_SUFFIXES] or members
+    inside = ", ".join(members) if members else "no file it can list (a damaged archive?)"
+    return _Where(path).error(
+        f"a .zip archive (doccano's Export downloads one), holding {inside}. Unzip it and pass "
+        + (f"the export inside ({', '.join(exports)})." if exports else "the .jsonl or .json export instead."),
+        members=members,
+    )
+
+
 def _read_text(path: Path) -> str:
     if not path.is_file():
-        raise AnnotationFormatError(f"{path}: file not found (relative paths start from {Path.cwd()}).")
+        raise _Where(path).error(f"file not found (relative paths start from {Path.cwd()}).")
     raw = path.read_bytes()
+    if raw.startswith(ZIP_MAGIC):
+        raise _refuse_zip(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise AnnotationFormatError(
-            f"{path}: bytes that are not UTF-8 at byte {err.start} ({raw[err.start:err.start + 4]!r}). "
+        raise _Where(path).error(
+            f"bytes that are not UTF-8 at byte {err.start} ({raw[err.start:err.start + 4]!r}). "
             "Export the file again from the tool (they write UTF-8), or save it as UTF-8."
         ) from None
 
@@ -189,33 +317,70 @@ def _nothing_usable(report: AnnotationReport, what_to_do: str | None = None) -> 
         reasons.append(f"{len(report.empty)} without text")
     if report.unannotated:
         reasons.append(f"{len(report.unannotated)} without " + ("an annotation" if report.source == "annotations" else "a prediction"))
+    if report.unlabelled and report.skip_unlabelled:
+        reasons.append(f"{len(report.unlabelled)} without a span, left out by skip_unlabelled=True")
     why = f" ({', '.join(reasons)})" if reasons else ""
     what_to_do = what_to_do or f"Label at least one {report.unit} with text in {report.tool} and export again."
-    return AnnotationFormatError(
-        f"{report.path}: none of its {report.documents} {report.unit}s could be read as a sentence{why}. {what_to_do}"
+    return _Where(Path(report.path)).error(
+        f"none of its {report.documents} {report.unit}s could be read as a sentence{why}. {what_to_do}"
     )
 
 
 # ---------------------------------------------------------------- Label Studio
 
 
-def _task_text(data: dict[str, Any], where: str) -> str:
-    """data["text"], or the task's only text field (the labelling config may name it otherwise)."""
-    if isinstance(data.get("text"), str):
-        return data["text"]
-    texts = [value for value in data.values() if isinstance(value, str)]
-    if len(texts) == 1:
-        return texts[0]
-    raise AnnotationFormatError(
-        f"{where}: its data has no \"text\" field and {len(texts)} text fields ({sorted(data)}), so the text "
-        "to label is unclear. Name the text field \"text\" (<Text name=\"text\" value=\"$text\"/>) and export again."
+def _stored_texts(result: Any) -> list[tuple[int, int, str]]:
+    """(start, end, stored text) of the result's regions that store their text."""
+    found = []
+    for item in result if isinstance(result, list) else []:
+        value = item.get("value") if isinstance(item, dict) else None
+        if isinstance(value, dict) and isinstance(value.get("text"), str):
+            start, end = value.get("start"), value.get("end")
+            if isinstance(start, int) and isinstance(end, int):
+                found.append((start, end, value["text"]))
+    return found
+
+
+def _fits(text: str, stored: list[tuple[int, int, str]]) -> int:
+    """How many stored region texts stand in the text at their offsets (as characters or UTF-16 code units)."""
+    count = 0
+    for start, end, surface in stored:
+        converted = _utf16_to_characters(text, start, end)
+        count += text[start:end] == surface or (converted is not None and text[converted[0] : converted[1]] == surface)
+    return count
+
+
+def _task_text_field(data: dict[str, Any], result: Any, where: _Where) -> str:
+    """The data field the regions label: the one their stored texts stand in, else their to_name, "text", the only one.
+
+    The export does not hold the labelling config: `<Text name="tweet" value="$tweet"/>` names both the
+    tag (the regions' to_name) and the data field, so to_name is the field's name in the usual config,
+    and the regions' stored text settles the others (`<Text name="text" value="$tweet"/>`).
+    """
+    fields = {key: value for key, value in data.items() if isinstance(value, str)}
+    to_names = sorted({item.get("to_name") for item in (result if isinstance(result, list) else [])
+                       if isinstance(item, dict) and item.get("to_name") in fields})
+    named = to_names + (["text"] if "text" in fields else []) + ([next(iter(fields))] if len(fields) == 1 else [])
+    order = list(dict.fromkeys(named + sorted(fields)))  # preferred first; max() keeps the first on a tie
+    stored = _stored_texts(result)
+    if stored and order:
+        best = max(order, key=lambda key: _fits(fields[key], stored))
+        if _fits(fields[best], stored):
+            return best
+    if named:
+        return named[0]
+    raise where.error(
+        f"its data has no \"text\" field and {len(fields)} text fields ({sorted(fields)}), and no region points at "
+        "one (to_name), so the text to label is unclear. Name the text field \"text\" (<Text name=\"text\" "
+        "value=\"$text\"/>) and export again.",
+        keys_found=sorted(data),
     )
 
 
-def _label_studio_spans(result: Any, text: str, doc_id: str, where: str, report: AnnotationReport) -> list[tuple[int, int, str]]:
+def _label_studio_spans(result: Any, text: str, doc_id: str, where: _Where, report: AnnotationReport) -> list[tuple[int, int, str]]:
     """The (start, end, type) spans of one annotation's result; one span per label of a region."""
     if not isinstance(result, list):
-        raise AnnotationFormatError(f"{where}: its result is {type(result).__name__}, not a list of regions.")
+        raise where.error(f"its result is {type(result).__name__}, not a list of regions.")
     spans = []
     for item in result:
         value = item.get("value") if isinstance(item, dict) else None
@@ -249,43 +414,49 @@ def _read_label_studio(path: Path, source: str) -> tuple[list[AnnotatedSentence]
         hint = " One JSON object per line is doccano's JSONL: name the file .jsonl." if err.msg == "Extra data" else ""
         raise AnnotationFormatError(
             f"{path}, line {err.lineno}, column {err.colno}: not valid JSON ({err.msg}).{hint} "
-            "Export the project again from Label Studio (Export > JSON)."
+            "Export the project again from Label Studio (Export > JSON).",
+            file=path, line=err.lineno,
         ) from None
     if isinstance(tasks, dict):  # one task on its own, as Label Studio also imports
         tasks = [tasks]
     if not isinstance(tasks, list):
-        raise AnnotationFormatError(f"{path}: holds a {type(tasks).__name__}, not a list of tasks (Label Studio's Export > JSON).")
+        raise _Where(path).error(f"holds a {type(tasks).__name__}, not a list of tasks (Label Studio's Export > JSON).")
     report = AnnotationReport(path=str(path), tool="Label Studio", unit="task", source=source, documents=len(tasks))
     if not tasks:
-        raise AnnotationFormatError(f"{path}: the file holds no tasks (an empty export?). Label some tasks and export again.")
+        raise _Where(path).error("the file holds no tasks (an empty export?). Label some tasks and export again.")
     sentences = []
     with_predictions = 0
     for index, task in enumerate(tasks, start=1):
         if not (isinstance(task, dict) and isinstance(task.get("data"), dict)):
             doccano_like = isinstance(task, dict) and "text" in task
-            raise AnnotationFormatError(
-                f"{path}: task {index} in the list has no \"data\" object, so it is not a Label Studio task. "
+            raise _Where(path, record=f"#{index}", unit="task").error(
+                "it has no \"data\" object, so it is not a Label Studio task. "
                 + ("It looks like a doccano or JSON-MIN record: give doccano files as .jsonl, and export Label Studio "
-                   "projects as JSON (not JSON-MIN)." if doccano_like else "Export the project as JSON (not JSON-MIN or CSV).")
+                   "projects as JSON (not JSON-MIN)." if doccano_like else "Export the project as JSON (not JSON-MIN or CSV)."),
+                keys_found=sorted(task) if isinstance(task, dict) else None,
             )
         doc_id = str(task.get("id", f"#{index}"))
-        where = f"{path}: task {doc_id}"
-        text = _task_text(task["data"], where)
-        if not split_words(text):
-            report.empty.append(doc_id)
-            continue
+        where = _Where(path, record=doc_id, unit="task")
         if source == "annotations":
             candidates = task.get("annotations", task.get("completions")) or []  # "completions" before Label Studio 1.0
             with_predictions += bool(task.get("predictions"))
         else:
             candidates = task.get("predictions") or []
         usable = [c for c in candidates if isinstance(c, dict) and not c.get("was_cancelled")]
+        result = usable[0].get("result", []) if usable else []
+        text_field = _task_text_field(task["data"], result, where)
+        text = task["data"][text_field]
+        if not split_words(text):
+            report.empty.append(doc_id)
+            continue
         if not usable:
             report.unannotated.append(doc_id)
             continue
         if len(usable) > 1:
             report.several.append(doc_id)
-        spans = _label_studio_spans(usable[0].get("result", []), text, doc_id, where, report)
+        if text_field != "text" and "text" in task["data"]:
+            report.other_field.append(doc_id)
+        spans = _label_studio_spans(result, text, doc_id, where, report)
         sentence = _span_to_sentence(doc_id, text, spans, report)
         if sentence is not None:
             sentences.append(sentence)
@@ -306,12 +477,14 @@ def read_label_studio(
 ) -> list[AnnotatedSentence]:
     """Sentences (id, tokens, BIO tags) from a Label Studio JSON export (Export > JSON), by the module's rule.
 
-    Each task is one sentence: the text is `data["text"]` (or the task's only text field); the spans
-    are the `labels` regions of the first annotation not cancelled (tasks with several are reported,
-    tasks with none are skipped and reported). With `source="predictions"` the first prediction is
-    read instead (a pre-annotation file, as `write_label_studio_predictions` writes). Offsets count
-    characters; spans whose offsets count UTF-16 code units, as older Label Studio releases stored
-    them after an emoji, are recognised by their stored text, converted and reported.
+    Each task is one sentence; the spans are the `labels` regions of the first annotation not
+    cancelled (tasks with several are reported, tasks with none are skipped and reported). The text
+    is the data field the regions label: `data["text"]` in Label Studio's templates; another field
+    (`<Text name="tweet" value="$tweet"/>`) is found by the regions' stored text and `to_name`, and
+    reported. With `source="predictions"` the first prediction is read instead (a pre-annotation
+    file, as `write_label_studio_predictions` writes). Offsets count characters; spans whose offsets
+    count UTF-16 code units, as older Label Studio releases stored them after an emoji, are
+    recognised by their stored text, converted and reported.
     """
     sentences, report = _read_label_studio(Path(path), source)
     _warn(report)
@@ -321,69 +494,132 @@ def read_label_studio(
 # ---------------------------------------------------------------- doccano
 
 
-def _doccano_spans(record: dict[str, Any], text: str, where: str) -> list[tuple[int, int, str]]:
-    """Spans from "label" (current doccano), "labels" (older exports) or "entities" (relation projects)."""
-    key = next((k for k in ("label", "labels", "entities") if k in record), None)
+def _doccano_spans(
+    record: dict[str, Any], text: str, offsets: str, where: _Where, report: AnnotationReport
+) -> list[tuple[int, int, str]]:
+    """Spans from "label" (current doccano), "labels" (older exports) or "entities" (relation projects), as indices.
+
+    Offsets are read in the unit `offsets` names; a span whose indices differ from its offsets (one after
+    an emoji, in UTF-16 code units) is counted in the report, so the unit chosen shows where it matters.
+    """
+    key = next((k for k in DOCCANO_SPAN_KEYS if k in record), None)
     raw = (record.get(key) or []) if key else []
     if not isinstance(raw, list):
-        raise AnnotationFormatError(f"{where}: \"{key}\" holds {raw!r}, not a list of [start, end, type] spans.")
+        raise where.error(f"\"{key}\" holds {raw!r}, not a list of [start, end, type] spans.")
     spans = []
     for item in raw:
         if isinstance(item, dict) and {"start_offset", "end_offset", "label"} <= set(item):
-            spans.append(_checked_span(item["start_offset"], item["end_offset"], item["label"], text, where))
+            start, end, entity_type = item["start_offset"], item["end_offset"], item["label"]
         elif isinstance(item, (list, tuple)) and len(item) == 3:
-            spans.append(_checked_span(*item, text, where))
+            start, end, entity_type = item
         else:
-            raise AnnotationFormatError(
-                f"{where}: \"{key}\" holds {item!r}, not a [start, end, type] span. Is this a text-classification "
+            raise where.error(
+                f"\"{key}\" holds {item!r}, not a [start, end, type] span. Is this a text-classification "
                 "project? Export a sequence-labelling project as JSONL."
             )
+        _check_whole_numbers(start, end, where)
+        indices = _to_index(text, start, end, entity_type, offsets, where)
+        if indices != (start, end):
+            report.converted.append(where.record or "")
+        spans.append(_checked_span(*indices, entity_type, text, where))
     return spans
 
 
-def _read_doccano(path: Path) -> tuple[list[AnnotatedSentence], AnnotationReport]:
+def _record_offsets(record: dict[str, Any], offsets: str, where: _Where) -> str:
+    """The unit of a record's offsets: its own "offsets" key when it has one (a file that says so), else the reader's."""
+    if "offsets" not in record:
+        return offsets
+    if record["offsets"] not in OFFSETS:
+        raise where.error(
+            f"\"offsets\" is {record['offsets']!r}: write one of {list(OFFSETS)}, or leave the key out (\"utf-16\", doccano's)."
+        )
+    return record["offsets"]
+
+
+def _no_span_key(path: Path, keys: set[str], label_ids: bool) -> AnnotationFormatError:
+    """The error for a file in which no record has a span key, naming the keys it has and what they mean."""
+    found = sorted(keys)
+    if "annotations" in keys:
+        why = ("the records hold \"annotations\" with label ids" if label_ids else "the records hold \"annotations\"") + (
+            " (doccano 1.x's old export, whose labels are numbers, not names). Export the project again from a current "
+            "doccano (Export > JSONL, where \"label\" holds [start, end, name]), or write each annotation as "
+            "[start_offset, end_offset, label name] under \"label\"."
+        )
+    else:
+        why = ("there are no spans: a file of texts to label, not an export of labelled documents? Label them in "
+               "doccano and export the project (Export > JSONL), whose records hold \"label\": [[start, end, type], ...].")
+    return _Where(path).error(f"no record has a span key ({', '.join(DOCCANO_SPAN_KEYS)}); the keys found are {found}, so {why}",
+                              keys_found=found)
+
+
+def _read_doccano(path: Path, offsets: str = "utf-16", skip_unlabelled: bool = False) -> tuple[list[AnnotatedSentence], AnnotationReport]:
+    offsets = _check_offsets(offsets, f"{path}")
     content = _read_text(path)
-    report = AnnotationReport(path=str(path), tool="doccano", unit="document")
+    report = AnnotationReport(path=str(path), tool="doccano", unit="document", offsets=offsets, skip_unlabelled=skip_unlabelled)
     sentences = []
+    keys: set[str] = set()
+    with_span_key = label_ids = False
     for line_no, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            raise AnnotationFormatError(
-                f"{path}, line {line_no}: not valid JSON (column {err.colno}: {err.msg}). A doccano JSONL file holds one "
+            raise _Where(path, line_no).error(
+                f"not valid JSON (column {err.colno}: {err.msg}). A doccano JSONL file holds one "
                 "JSON object per line: export the project again (Export > JSONL)."
             ) from None
-        text = record.get("text", record.get("data")) if isinstance(record, dict) else None  # "data": doccano 1.x
+        text = record.get("text", record.get("data")) if isinstance(record, dict) else None  # "data": doccano 1.3-1.6
         if not isinstance(text, str):
-            raise AnnotationFormatError(
-                f"{path}, line {line_no}: no \"text\" string in {line[:80]!r}. Each line needs "
-                "{\"text\": ..., \"label\": [[start, end, type], ...]} (doccano's Export > JSONL)."
+            raise _Where(path, line_no).error(
+                f"no \"text\" string in {line[:80]!r}. Each line needs "
+                "{\"text\": ..., \"label\": [[start, end, type], ...]} (doccano's Export > JSONL).",
+                keys_found=sorted(record) if isinstance(record, dict) else None,
             )
         report.documents += 1
+        keys |= set(record)
+        with_span_key = with_span_key or any(k in record for k in DOCCANO_SPAN_KEYS)
+        label_ids = label_ids or any(isinstance(a, dict) and isinstance(a.get("label"), int)
+                                     for a in (record.get("annotations") if isinstance(record.get("annotations"), list) else []))
         doc_id = str(record["id"]) if "id" in record else f"line {line_no}"
-        spans = _doccano_spans(record, text, f"{path}, line {line_no} (document {doc_id})")
+        where = _Where(path, line_no, record=doc_id)
+        record_offsets = _record_offsets(record, offsets, where)
+        spans = _doccano_spans(record, text, record_offsets, where, report)
+        if not spans and split_words(text):
+            report.unlabelled.append(doc_id)
+            if skip_unlabelled:
+                continue
         sentence = _span_to_sentence(doc_id, text, spans, report)
         if sentence is not None:
             sentences.append(sentence)
     if not report.documents:
-        raise AnnotationFormatError(f"{path}: the file holds no documents (an empty export?). Label some and export again.")
+        raise _Where(path).error("the file holds no documents (an empty export?). Label some and export again.")
+    if not with_span_key:
+        raise _no_span_key(path, keys, label_ids)
     if not sentences:
         raise _nothing_usable(report)
     return sentences, report
 
 
-def read_doccano(path: str | os.PathLike) -> list[AnnotatedSentence]:
+def read_doccano(
+    path: str | os.PathLike, offsets: Offsets = "utf-16", *, skip_unlabelled: bool = False
+) -> list[AnnotatedSentence]:
     """Sentences (id, tokens, BIO tags) from a doccano JSONL export, by the module's rule.
 
     One line is one document and one sentence: `{"id": ..., "text": ..., "label": [[start, end, type], ...]}`
-    (older exports: "labels"; relation projects: "entities" of start_offset/end_offset/label). The id is
-    the record's "id", or "line N" without one. doccano does not say whether a document was labelled:
-    one without spans is read as a sentence without entities (export only approved documents to
-    leave unlabelled ones out).
+    (older exports: "labels"; relation projects: "entities" of start_offset/end_offset/label; doccano
+    1.3-1.6: "data" for "text"). The id is the record's "id", or "line N" without one.
+
+    `offsets` is the unit of the spans' offsets: "utf-16" (doccano's editor counts JavaScript's UTF-16
+    code units: an emoji before a span counts 2), "code-points" (Python's `str` indices: a file a script
+    wrote) or "graphemes" (a project set to count grapheme clusters as one character). A record's own
+    `"offsets"` key overrides it. An offset inside an emoji or past the text raises AnnotationFormatError.
+
+    doccano's export holds every document: one without spans is kept as a sentence without entities,
+    and counted in a warning; `skip_unlabelled=True` leaves them out. A file in which no record has a
+    span key (a file of texts, doccano 1.x's "annotations" of label ids) raises AnnotationFormatError.
     """
-    sentences, report = _read_doccano(Path(path))
+    sentences, report = _read_doccano(Path(path), offsets, skip_unlabelled)
     _warn(report)
     return sentences
 
@@ -402,14 +638,23 @@ def _only_predictions(path: Path) -> bool:
 
 
 def read_annotation_file(
-    path: str | os.PathLike, label_names: Sequence[str] | None = None
+    path: str | os.PathLike,
+    label_names: Sequence[str] | None = None,
+    *,
+    offsets: Offsets = "utf-16",
+    skip_unlabelled: bool = False,
 ) -> tuple[list[tuple[list[str], list[str]]], AnnotationReport]:
     """(tokens, tags) sentences and a report, as `data.read_conll` gives: .json is Label Studio, .jsonl doccano.
 
-    With `label_names`, a tag outside that set raises AnnotationFormatError naming the document.
+    The suffix may be in any case (EXPORT.JSONL); a .zip (doccano's download) is refused with the names
+    of the files inside. With `label_names`, a tag outside that set raises AnnotationFormatError naming
+    the document. `offsets` and `skip_unlabelled` apply to doccano files, as in `read_doccano`.
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".zip" or (path.is_file() and path.read_bytes()[:4] == ZIP_MAGIC):
+        _read_text(path)  # a missing file says so; an archive is refused with its members
+        raise _refuse_zip(path)  # a .zip that is no archive: still not an export
     if suffix == LABEL_STUDIO_SUFFIX:
         source = "predictions" if _only_predictions(path) else "annotations"
         sentences, report = _read_label_studio(path, source)
@@ -421,11 +666,9 @@ def read_annotation_file(
                 stacklevel=2,
             )
     elif suffix == DOCCANO_SUFFIX:
-        sentences, report = _read_doccano(path)
+        sentences, report = _read_doccano(path, offsets, skip_unlabelled)
     else:
-        raise AnnotationFormatError(
-            f"{path}: annotation files end in .json (Label Studio's Export > JSON) or .jsonl (doccano's Export > JSONL)."
-        )
+        raise _Where(path).error("annotation files end in .json (Label Studio's Export > JSON) or .jsonl (doccano's Export > JSONL).")
     if label_names is not None:
         allowed = set(label_names)
         for sentence in sentences:
@@ -433,7 +676,8 @@ def read_annotation_file(
             if outside:
                 raise AnnotationFormatError(
                     f"{path}: {report.unit} {sentence.id} has tag(s) {outside}, not in the label set {list(label_names)}. "
-                    "Rename the label in the tool, or load with label_names=None to discover the labels from the data."
+                    "Rename the label in the tool, or load with label_names=None to discover the labels from the data.",
+                    file=path, record=sentence.id,
                 )
     _warn(report)
     return [(sentence.tokens, sentence.tags) for sentence in sentences], report
@@ -499,12 +743,30 @@ def to_label_studio_predictions(
     return tasks
 
 
-def to_doccano(texts: Sequence[str], entities: Sequence[Sequence[dict[str, Any]]]) -> list[dict[str, Any]]:
-    """doccano records `{"text", "label": [[start, end, type], ...]}` from `predict_entities(texts, ...)`."""
-    return [
-        {"text": text, "label": [[e["start"], e["end"], e["type"]] for e in found]}
-        for text, found in _checked_entities(texts, entities)
-    ]
+def to_doccano(
+    texts: Sequence[str], entities: Sequence[Sequence[dict[str, Any]]], *, offsets: Offsets = "utf-16"
+) -> list[dict[str, Any]]:
+    """doccano records `{"text", "label": [[start, end, type], ...]}` from `predict_entities(texts, ...)`.
+
+    The offsets are in UTF-16 code units by default, as doccano's editor counts them, so a span after
+    an emoji shows on its words in doccano. Records written in another unit say so in an "offsets" key,
+    which `read_doccano` follows.
+    """
+    offsets = _check_offsets(offsets, "to_doccano")
+    records = []
+    for i, (text, found) in enumerate(_checked_entities(texts, entities)):
+        units = _index_to_unit(text, offsets)
+        for k, e in enumerate(found):
+            if e["start"] not in units or e["end"] not in units:
+                raise ValueError(
+                    f"entities[{i}][{k}] ({text[e['start']:e['end']]!r}) starts or ends inside a grapheme cluster of "
+                    f"texts[{i}]: it has no offsets in graphemes; write it with offsets=\"utf-16\"."
+                )
+        record: dict[str, Any] = {"text": text, "label": [[units[e["start"]], units[e["end"]], e["type"]] for e in found]}
+        if offsets != "utf-16":
+            record["offsets"] = offsets
+        records.append(record)
+    return records
 
 
 def write_label_studio_predictions(
@@ -524,9 +786,18 @@ def write_label_studio_predictions(
     return path
 
 
-def write_doccano(path: str | os.PathLike, texts: Sequence[str], entities: Sequence[Sequence[dict[str, Any]]]) -> Path:
-    """Write `to_doccano(...)` as a JSONL file (one document per line) for doccano's Import; return its path."""
-    records = to_doccano(texts, entities)
+def write_doccano(
+    path: str | os.PathLike,
+    texts: Sequence[str],
+    entities: Sequence[Sequence[dict[str, Any]]],
+    *,
+    offsets: Offsets = "utf-16",
+) -> Path:
+    """Write `to_doccano(...)` as a JSONL file (one document per line) for doccano's Import; return its path.
+
+    Offsets in UTF-16 code units by default, as doccano's editor reads them (see `to_doccano`).
+    """
+    records = to_doccano(texts, entities, offsets=offsets)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")

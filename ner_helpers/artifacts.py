@@ -56,7 +56,8 @@ def resolve_artifacts_dir(artifacts_dir: str | os.PathLike) -> str:
     folder) becomes `/content/drive/MyDrive/wnut17-ner/<artifacts_dir>`, mounting Drive first
     (Colab asks once for permission); an absolute path is kept. Prints where the folder is.
     """
-    if not on_colab() or Path(artifacts_dir).is_absolute():
+    artifacts_dir = Path(artifacts_dir).expanduser()  # "~/wnut17-artifacts" is in the home folder
+    if not on_colab() or artifacts_dir.is_absolute():
         return str(artifacts_dir)
     from google.colab import drive  # only importable on Colab
 

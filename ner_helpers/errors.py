@@ -1,4 +1,7 @@
 """Errors a user can cause, each with a message that says what to do."""
+from __future__ import annotations
+
+from typing import Sequence
 
 
 class ConllFormatError(ValueError):
@@ -18,8 +21,36 @@ class ChecksumMismatchError(RuntimeError):
 
 
 class ParameterError(ValueError):
-    """A notebook parameter of the wrong type or with an impossible value: the message names it and what it accepts."""
+    """Notebook parameters that cannot be used (an unknown name, a wrong type, an impossible value, a checkpoint
+    other than the one the data was tokenized for): the message names each and what it accepts; `parameters`
+    lists the names refused, for tools and tests."""
+
+    def __init__(self, message: str, parameters: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.parameters = list(parameters)
 
 
 class AnnotationFormatError(ValueError):
-    """A Label Studio or doccano export that cannot be read: the message names the file (and task or line) and what to do."""
+    """A Label Studio or doccano export that cannot be read: the message names the file (and task or line) and what to do.
+
+    The facts are attributes too, for code and tests: `file`, `line` (doccano: the line of the record),
+    `record` (the task or document id), `keys_found` (the keys of the records, when they hold no span),
+    `members` (the files inside a .zip given instead of its export).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: object = None,
+        line: int | None = None,
+        record: str | None = None,
+        keys_found: Sequence[str] | None = None,
+        members: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.file = None if file is None else str(file)
+        self.line = line
+        self.record = record
+        self.keys_found = None if keys_found is None else list(keys_found)
+        self.members = None if members is None else list(members)

@@ -269,7 +269,7 @@ def read_texts(path: str | os.PathLike) -> list[str]:
     A missing file, a folder, bytes that are not UTF-8 text, or a file without any text stop with a
     message naming the file and what to give instead.
     """
-    path = Path(path)
+    path = Path(path).expanduser()
     where = f"texts_file={str(path)!r}"
     if path.is_dir():
         raise FileNotFoundError(f"{where} is a folder: give a text file with one text per line, or texts_file=None.")

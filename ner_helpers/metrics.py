@@ -96,6 +96,17 @@ def load_seqeval(hub: bool = True, verbose: bool = True) -> evaluate.EvaluationM
     return Seqeval(keep_in_memory=True)
 
 
+def nothing_learned(metrics: dict[str, Any]) -> str | None:
+    """A plain warning when a run's entity F1 is 0 (no predicted entity matched a gold one), else None.
+
+    A short run on a CPU often ends there: the model predicts only O, and every other number looks normal.
+    """
+    if metrics.get("f1", 0) > 0:
+        return None
+    return ("WARNING: entity F1 is 0: the model found no entity (it most likely predicts only O). Train longer: more "
+            "sentences, more epochs or a higher learning rate (README, 'A quick first run', gives settings that learn).")
+
+
 def seqeval_to_entity_metrics(result: dict[str, Any]) -> dict[str, Any]:
     """A `seqeval.compute(...)` result in the shape of `compute_entity_metrics` (for `per_type_table`)."""
     per_type = {k: v for k, v in result.items() if isinstance(v, dict)}

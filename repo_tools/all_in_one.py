@@ -21,7 +21,8 @@ from pathlib import Path
 import nbformat
 
 from repo_tools import colab_links
-from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, is_install_cell, is_parameters_cell, notebook_path, parameter_lines
+from ner_helpers.parameters import ALL_IN_ONE, parameters_cell, parameters_of
+from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, is_install_cell, is_parameters_cell, notebook_path
 
 ROOT = NOTEBOOK_DIR.parent
 OUTPUT = NOTEBOOK_DIR / "all_in_one.ipynb"
@@ -54,6 +55,20 @@ def _assigned_names(source: str) -> set[str]:
     return names
 
 
+_CHECK = re.compile(r'check_notebook\("(\w+)", globals\(\)\)')
+
+
+def _one_parameter_check(source: str, first: bool) -> str:
+    """In one kernel the parameters cell sets every lesson's parameters: the first lesson's check covers them all
+    (`check_notebook("all_in_one", ...)`); the later lessons' checks would only repeat it, so they go."""
+    if not _CHECK.search(source):
+        return source
+    if first:
+        return _CHECK.sub(f'check_notebook("{ALL_IN_ONE}", globals())', source)
+    lines = [line for line in source.splitlines() if not _CHECK.search(line) and "import check_notebook" not in line]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
 def is_flush_cell(cell: nbformat.NotebookNode) -> bool:
     """A lesson's closing cell that writes everything to Google Drive and unmounts it (`flush_drive()`)."""
     return cell.cell_type == "code" and "flush_drive()" in cell.source
@@ -63,15 +78,12 @@ def build() -> nbformat.NotebookNode:
     """The all-in-one notebook, built from the five lessons as they are on disk."""
     lessons = [nbformat.read(notebook_path(name, NOTEBOOK_DIR), as_version=4) for name in LESSONS]
     install = next(cell for cell in lessons[0].cells if is_install_cell(cell))
-    parameters: dict[str, str] = {}
     owner: dict[str, str] = {}
     body: list[nbformat.NotebookNode] = []
     for name, lesson in zip(LESSONS, lessons):
         cells = lesson.cells
         index = next(i for i, cell in enumerate(cells) if is_parameters_cell(cell))
-        own = parameter_lines(lesson, notebook_path(name, NOTEBOOK_DIR))
-        for parameter, line in own.items():
-            parameters.setdefault(parameter, line)
+        for parameter in parameters_of(name):
             owner.setdefault(parameter, name)
         skip = {index} | {i for i, cell in enumerate(cells) if is_install_cell(cell)}
         if index > 0 and cells[index - 1].cell_type == "markdown" and cells[index - 1].source.startswith("## Parameters"):
@@ -89,6 +101,7 @@ def build() -> nbformat.NotebookNode:
                 cell.source = re.sub(r"\n{3,}", "\n\n", cell.source)
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = [], None
+                cell.source = _one_parameter_check(cell.source, first=name == LESSONS[0])
             body.append(cell)
     _check_no_lesson_overwrites_a_later_parameter(lessons, owner)
 
@@ -102,7 +115,7 @@ def build() -> nbformat.NotebookNode:
     install.outputs, install.execution_count = [], None
     heading = nbformat.v4.new_markdown_cell(PARAMETERS_MD)
     heading["id"] = "all-parameters-heading"
-    merged = nbformat.v4.new_code_cell("\n".join(parameters.values()), metadata={"tags": ["parameters"]})
+    merged = nbformat.v4.new_code_cell(parameters_cell(ALL_IN_ONE), metadata={"tags": ["parameters"]})
     merged["id"] = "all-parameters"
     notebook.cells = [title, install, heading, merged, *body]
     ids = [cell["id"] for cell in notebook.cells]

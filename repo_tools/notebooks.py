@@ -3,7 +3,6 @@
 """
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from typing import Any
 
@@ -30,37 +29,46 @@ def declared(name: str, notebook_dir: Path = NOTEBOOK_DIR) -> dict[str, Any]:
     return papermill.inspect_notebook(str(notebook_path(name, notebook_dir)))
 
 
-def own_parameters(name: str, parameters: dict[str, Any], notebook_dir: Path = NOTEBOOK_DIR) -> dict[str, Any]:
-    """The values of `parameters` that notebooks/<name>.ipynb declares (its cell is read once), as papermill gets them."""
-    names = declared(name, notebook_dir)
+def own_parameters(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The values of `parameters` that notebook <name> declares (ner_helpers.parameters.SPEC), as papermill gets them."""
+    from ner_helpers.parameters import parameters_of
+
+    names = parameters_of(name)
     return {key: value for key, value in parameters.items() if key in names}
 
 
-def declared_names(names: list[str], notebook_dir: Path = NOTEBOOK_DIR) -> set[str]:
+def declared_names(names: list[str]) -> set[str]:
     """The parameter names the given notebooks declare, together."""
-    return {parameter for name in names for parameter in declared(name, notebook_dir)}
+    from ner_helpers.parameters import parameters_of
+
+    return {parameter for name in names for parameter in parameters_of(name)}
 
 
-def parameter_defaults(name: str, notebook_dir: Path = NOTEBOOK_DIR) -> dict[str, Any]:
-    """The parameters of notebooks/<name>.ipynb with their default values (the cell holds literals only)."""
-    return {parameter: ast.literal_eval(info["default"]) for parameter, info in declared(name, notebook_dir).items()}
+def parameter_defaults(name: str) -> dict[str, Any]:
+    """The parameters of notebook <name> with their default values."""
+    from ner_helpers.parameters import defaults
+
+    return defaults(name)
 
 
 def is_parameters_cell(cell: nbformat.NotebookNode) -> bool:
     return "parameters" in cell.metadata.get("tags", [])
 
 
-def parameter_lines(notebook: nbformat.NotebookNode, path: Path) -> dict[str, str]:
-    """Each parameter's line of the notebook's `parameters` cell, by the name papermill reads from it
-    (one parameter per line; `path` is the notebook's file, which papermill reads)."""
-    import papermill
+def write_parameters_cells(names: list[str], notebook_dir: Path = NOTEBOOK_DIR) -> list[str]:
+    """Rewrite each notebook's `parameters` cell from ner_helpers.parameters.SPEC; the names of those that changed."""
+    from ner_helpers.parameters import parameters_cell
 
-    cell = next(cell for cell in notebook.cells if is_parameters_cell(cell))
-    lines = [line for line in cell.source.splitlines() if line.strip()]
-    names = list(papermill.inspect_notebook(str(path)))
-    if len(names) != len(lines):
-        raise ValueError(f"{path}: the parameters cell must hold one parameter per line, each with its comment.")
-    return dict(zip(names, lines))
+    changed = []
+    for name in names:
+        path = notebook_path(name, notebook_dir)
+        notebook = nbformat.read(path, as_version=4)
+        cell = next(cell for cell in notebook.cells if is_parameters_cell(cell))
+        if cell.source != parameters_cell(name):
+            cell.source = parameters_cell(name)
+            path.write_text(nbformat.writes(notebook) + "\n")
+            changed.append(name)
+    return changed
 
 
 def is_install_cell(cell: nbformat.NotebookNode) -> bool:

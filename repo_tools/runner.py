@@ -49,7 +49,8 @@ def read_data_files(path: str | Path) -> dict[str, str]:
     mapping = yaml.safe_load(path.read_text())
     if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
         raise SystemExit(f"DATA_FILES={path} must map split names to files, such as\n{DATA_FILES_EXAMPLE}")
-    return {split: str((path.parent / file).expanduser().resolve()) for split, file in mapping.items()}
+    # "~/data/train.conll" is the home folder's, whatever folder the YAML file is in.
+    return {split: str((path.parent / Path(file).expanduser()).resolve()) for split, file in mapping.items()}
 
 
 DATA_FILES_EXAMPLE = "train: train.txt\nvalidation: valid.txt  # optional: else 10% of train\ntest: test.txt  # optional: else 04 scores validation"
@@ -72,35 +73,69 @@ def machine_info() -> dict[str, Any]:
 
 
 def resolve_paths(parameters: dict[str, Any]) -> dict[str, Any]:
-    """The parameters with data and model folders made absolute (papermill runs the notebooks from notebooks/)."""
+    """The parameters with `~` expanded in every path, and existing data and model folders made absolute
+    (papermill runs the notebooks from notebooks/)."""
+    from ner_helpers.parameters import SPEC
+
+    paths = {parameter.name for parameter in SPEC if parameter.path}
     resolved = dict(parameters)
-    for key in ("data_dir", "model_checkpoint", "dataset_name", "texts_file"):
+    for key in paths:
         value = resolved.get(key)
-        if isinstance(value, str) and Path(value).expanduser().exists():
-            resolved[key] = str(Path(value).expanduser().resolve())
+        if isinstance(value, str) and value.startswith("~"):
+            resolved[key] = value = str(Path(value).expanduser())
+        if isinstance(value, str) and key != "artifacts_dir" and Path(value).exists():
+            resolved[key] = str(Path(value).resolve())
     if isinstance(resolved.get("data_files"), dict):  # from a parameter file: relative to here
         resolved["data_files"] = {
-            split: str(Path(file).expanduser().resolve()) if Path(file).expanduser().exists() else file
+            split: str(Path(file).expanduser().resolve()) if Path(file).expanduser().exists() else str(Path(file).expanduser())
             for split, file in resolved["data_files"].items()
         }
     return resolved
 
 
-def parameter_problems(parameters: dict[str, Any], notebooks: list[str]) -> str | None:
-    """The message of the first notebook that would refuse its values (types, impossible values), else None.
+def parameter_problems(parameters: dict[str, Any], notebooks: list[str], sources: dict[str, str] | None = None) -> str | None:
+    """What no notebook of the run would accept (an unknown name, a wrong type, an impossible value), else None.
 
-    Checked for every notebook before the first one runs, so a bad value for 03 stops `make run`
-    before 01 and 02 have written anything.
+    Checked for every notebook before the first one runs, so a typo in a parameter file or a bad value for 03
+    stops `make run` before 01 and 02 have written anything. `sources` says where each name came from.
     """
     from ner_helpers.errors import ParameterError
-    from ner_helpers.parameters import check_parameters
+    from ner_helpers.parameters import check_parameters, unknown_names
 
+    sources = sources or {}
+    # Against every lesson, not only those run: `--notebooks 03_train` with a file made for all five is fine.
+    unknown = [message for name in parameters
+               for message in unknown_names([name], LESSONS, sources.get(name, "the run's parameters")).values()]
+    if unknown:
+        return " ".join(unknown)
     for name in notebooks:
         try:
             check_parameters(name, **own_parameters(name, parameters))
         except ParameterError as error:
             return str(error)
     return None
+
+
+def unknown_make_variables(names: list[str], makefile: Path = NOTEBOOK_DIR.parent / "Makefile") -> str | None:
+    """A message for each variable given on `make`'s command line that the Makefile does not have (make ignores
+    them silently: `make run EPOHCS=1` would train for the default number of epochs), else None."""
+    import difflib
+    import re
+
+    known = set(re.findall(r"^([A-Z][A-Z0-9_]*) \?=", makefile.read_text(), re.M))
+    problems = []
+    for name in names:
+        if name in known:
+            continue
+        nearest = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        if nearest:
+            hint = f"did you mean `{nearest[0]}`?"
+        elif name.islower():
+            hint = f"notebook parameters go in a PARAMS file (PARAMS=p.yaml holding `{name}: ...`)."
+        else:
+            hint = "README lists the variables."
+        problems.append(f"`{name}` on make's command line: the Makefile has no such variable; {hint}")
+    return " ".join(problems) or None
 
 
 def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: bool = True) -> float:
@@ -127,7 +162,10 @@ def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: boo
 
 
 def write_report(run_dir: Path, parameters: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
-    """Write run_dir/metrics.json (parameters, seconds per notebook, machine, test scores) and return it."""
+    """Write run_dir/metrics.json (parameters, seconds per notebook, machine, test scores, and a warning when the
+    model found no entity) and return it."""
+    from ner_helpers.metrics import nothing_learned
+
     report: dict[str, Any] = {
         "parameters": parameters,
         "seconds": timings,
@@ -137,73 +175,125 @@ def write_report(run_dir: Path, parameters: dict[str, Any], timings: dict[str, f
     test_metrics = Path(parameters["artifacts_dir"]) / "test_metrics.json"
     if test_metrics.exists():
         report["test"] = json.loads(test_metrics.read_text())
+        if warning := nothing_learned(report["test"]):
+            report["warning"] = warning
     (run_dir / "metrics.json").write_text(json.dumps(report, indent=2))
     return report
 
 
-def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[str, Any]:
-    parameters: dict[str, Any] = {}
-    if args.params:
-        import yaml
+# Options the runner fills in itself, or takes in another form (data_files: a YAML file of its own).
+_NOT_OPTIONS = {"artifacts_dir", "plots_dir", "data_files"}
 
-        parameters.update(yaml.safe_load(Path(args.params).read_text()) or {})
-    data_files = read_data_files(args.data_files) if args.data_files else None
-    if data_files or args.dataset_name:
+
+def _option_value(parameter: Any) -> Any:
+    """An argparse `type` that reads a command-line string as the parameter's type ("None", "true", "1e-4", "3")."""
+    from ner_helpers.parameters import type_members
+
+    def parse(text: str) -> Any:
+        for member in type_members(parameter.type):
+            if member == "None" and text in ("None", "none", "null"):
+                return None
+            if member == "bool" and text.lower() in ("true", "false", "1", "0"):
+                return text.lower() in ("true", "1")
+            for kind, convert in (("int", int), ("float", float)):
+                if member == kind:
+                    try:
+                        return convert(text)
+                    except ValueError:
+                        pass
+        return text  # a str, or a value of the wrong type that the parameter check then names
+
+    return parse
+
+
+def lesson_parameters() -> dict[str, Any]:
+    """The parameters of the five lessons (ner_helpers.parameters.SPEC), each once: the runner's options."""
+    from ner_helpers.parameters import parameters_of
+
+    merged: dict[str, Any] = {}
+    for name in LESSONS:
+        for parameter in parameters_of(name).values():
+            merged.setdefault(parameter.name, parameter)
+    return merged
+
+
+def _parameter_file(args: argparse.Namespace) -> dict[str, Any]:
+    """The mapping in the --params YAML file (none: empty)."""
+    if not args.params:
+        return {}
+    import yaml
+
+    path = Path(args.params).expanduser()
+    if not path.is_file():
+        raise SystemExit(f"PARAMS={args.params}: no such file. Give a YAML file of notebook parameters, "
+                         "e.g. params/offline-minilm.yaml.")
+    given = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(given, dict):
+        raise SystemExit(f"PARAMS={args.params} must hold a mapping of notebook parameters (name: value).")
+    return given
+
+
+def _options_given(args: argparse.Namespace) -> dict[str, Any]:
+    """The parameters given as options (each lesson parameter's own, --data-files as its YAML file's mapping)."""
+    options = {name: getattr(args, name) for name in lesson_parameters() if name not in _NOT_OPTIONS}
+    options["data_files"] = read_data_files(args.data_files) if args.data_files else None
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def notebook_parameters(args: argparse.Namespace, artifacts_dir: Path) -> dict[str, Any]:
+    """The notebooks' parameters from the parameter file and the options (options win)."""
+    parameters = _parameter_file(args)
+    if args.data_files or args.dataset_name:
         # Your own data replaces WNUT 17: a data_dir from a parameter file would be a second route.
         parameters.pop("data_dir", None)
         parameters.pop("data_files" if args.dataset_name else "dataset_name", None)
-    given = {
-        "data_dir": args.data_dir,
-        "data_files": data_files,
-        "dataset_name": args.dataset_name,
-        "dataset_config": args.dataset_config,
-        "model_checkpoint": args.model,
-        "num_train_epochs": args.epochs,
-        "learning_rate": args.learning_rate,
-        "per_device_train_batch_size": args.batch_size,
-        "max_train_samples": args.max_train_samples,
-        "max_eval_samples": args.max_eval_samples,
-        "resume_from_checkpoint": True if args.resume else None,
-        "push_to_hub": True if args.push_to_hub else None,
-    }
-    parameters.update({k: v for k, v in given.items() if v is not None})
+    parameters.update(_options_given(args))
     parameters = resolve_paths(parameters)
     parameters["artifacts_dir"] = str(artifacts_dir)
     parameters["plots_dir"] = str(artifacts_dir.parent / "plots")
     return parameters
 
 
+def parameter_sources(args: argparse.Namespace) -> dict[str, str]:
+    """Where each parameter came from, for messages: the parameter file, or the option."""
+    sources = {name: str(args.params) for name in _parameter_file(args)}
+    sources.update({name: f"--{name.replace('_', '-')}" for name in _options_given(args)})
+    return sources
+
+
 def argument_parser() -> argparse.ArgumentParser:
-    """`make run`'s options (the Makefile turns its variables into these)."""
+    """`make run`'s options: one per lesson parameter, from ner_helpers.parameters.SPEC (the Makefile turns its
+    variables into these), and the run's own."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-dir", required=True)
-    parser.add_argument("--data-dir", help="folder with the WNUT 17 CoNLL files (default: the Hub)")
-    parser.add_argument("--data-files", help="YAML file mapping splits to your CoNLL files (instead of WNUT 17)")
-    parser.add_argument("--dataset-name", help="a Hub data set with tokens and ner_tags columns, or a local copy")
-    parser.add_argument("--dataset-config", help="the configuration of --dataset-name, if it has several")
-    parser.add_argument("--model", help="checkpoint name or folder, or 'offline-minilm'")
-    parser.add_argument("--epochs", type=float)
-    parser.add_argument("--learning-rate", type=float)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--max-train-samples", type=int)
-    parser.add_argument("--max-eval-samples", type=int)
+    parser.add_argument("--data-files", help="YAML file mapping splits to your data files (instead of WNUT 17)")
+    for name, parameter in lesson_parameters().items():
+        if name in _NOT_OPTIONS:
+            continue
+        flag = f"--{name.replace('_', '-')}"
+        if parameter.type == "bool":  # `--resume-from-checkpoint` alone means True
+            parser.add_argument(flag, dest=name, nargs="?", const=True, type=_option_value(parameter), help=parameter.help)
+        else:
+            parser.add_argument(flag, dest=name, type=_option_value(parameter), help=parameter.help)
     parser.add_argument("--params", help="YAML file of notebook parameters (command-line values win)")
-    parser.add_argument("--resume", action="store_true", help="continue training from the last checkpoint")
-    parser.add_argument("--push-to-hub", action="store_true")
     parser.add_argument("--notebooks", nargs="+", default=LESSONS)
     parser.add_argument("--no-solutions", dest="solutions", action="store_false",
                         help="leave out the exercise solutions (cells tagged solution): faster")
+    parser.add_argument("--make-variables", default="", help=argparse.SUPPRESS)  # `make run` passes its command-line variables
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = argument_parser().parse_args(argv)
 
-    run_dir = Path(args.run_dir).resolve()
+    run_dir = Path(args.run_dir).expanduser().resolve()
     artifacts_dir = run_dir / "artifacts"
     parameters = notebook_parameters(args, artifacts_dir)
-    message = parameter_problems(parameters, args.notebooks) or preflight(
-        parameters.get("data_dir"), parameters.get("model_checkpoint"), parameters.get("data_files"), parameters.get("dataset_name")
+    message = (
+        unknown_make_variables(args.make_variables.split())
+        or parameter_problems(parameters, args.notebooks, parameter_sources(args))
+        or preflight(parameters.get("data_dir"), parameters.get("model_checkpoint"), parameters.get("data_files"),
+                     parameters.get("dataset_name"))
     )
     if message:
         print(message, file=sys.stderr)
@@ -215,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     if "test" in report:
         split = report["test"].get("split", "test")
         print(f"{split} entity F1 {report['test']['f1']:.4f}; {report['total_seconds']} s; {run_dir}/metrics.json")
+    if "warning" in report:
+        print(report["warning"])
     return 0
 
 

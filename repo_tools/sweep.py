@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ner_helpers.compare import RESULT_COLUMNS, best_validation_f1
+from ner_helpers.parameters import unknown_names
 from repo_tools.notebooks import LESSONS, declared_names
 from repo_tools.runner import execute, preflight, resolve_paths, write_report
 
@@ -54,10 +55,9 @@ def load_grid(path: str | Path) -> tuple[dict[str, Any], dict[str, list[Any]]]:
     overlap = set(fixed) & set(grid)
     if overlap:
         raise GridError(f"{path}: {sorted(overlap)} appear in both 'fixed' and 'grid'; keep each in one place")
-    known = declared_names(LESSONS)
-    typos = sorted((set(fixed) | set(grid)) - known)
+    typos = unknown_names([*fixed, *grid], LESSONS, str(path))
     if typos:
-        raise GridError(f"{path}: no notebook declares {typos}; `papermill --help-notebook notebooks/0N_*.ipynb` lists them")
+        raise GridError(" ".join(typos.values()))
     return fixed, grid
 
 

@@ -22,7 +22,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .notebooks import ALL_NOTEBOOKS, declared_names
+from ner_helpers.parameters import unknown_names
+
+from .notebooks import ALL_NOTEBOOKS
 
 class ParameterError(ValueError):
     """A parameter file the training entry point cannot use; the message says what to change."""
@@ -56,13 +58,9 @@ def load_parameters(path: str | os.PathLike | None) -> tuple[dict[str, Any], lis
     given = yaml.safe_load(path.read_text()) or {}
     if not isinstance(given, dict):
         raise ParameterError(f"{path} must hold a mapping of notebook parameters (name: value), not {type(given).__name__}.")
-    others = declared_names(ALL_NOTEBOOKS)
-    unknown = sorted(k for k in given if k not in parameters and k not in others and k != "artifacts_dir")
+    unknown = unknown_names(given, ALL_NOTEBOOKS, str(path))  # a typo; another notebook's parameter is ignored below
     if unknown:
-        raise ParameterError(
-            f"{path}: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not a parameter of any notebook. "
-            f"Notebook 03 takes: {', '.join(parameters)}. Check the spelling."
-        )
+        raise ParameterError(" ".join(unknown.values()))
     ignored = sorted(k for k in given if k not in parameters)
     parameters.update({k: v for k, v in given.items() if k in parameters})
     return parameters, ignored
@@ -128,7 +126,7 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
     from datasets import load_from_disk
 
     from ner_helpers.artifacts import require_artifact, resolve_artifacts_dir
-    from ner_helpers.models import load_tokenizer
+    from ner_helpers.models import checkpoint_to_train, load_tokenizer
     from ner_helpers.compare import best_validation_f1
     from ner_helpers.training import best_epoch, fine_tune, recipe_for, save_log_history, training_settings
 
@@ -139,7 +137,7 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
     artifacts_dir = Path(resolve_artifacts_dir(artifacts_dir))
     tokenized_path = require_artifact(artifacts_dir, "tokenized")
     settings = json.loads(require_artifact(artifacts_dir, "preprocess.json").read_text())
-    model_checkpoint = p["model_checkpoint"] or settings["model_checkpoint"]
+    model_checkpoint = checkpoint_to_train(p["model_checkpoint"], settings["model_checkpoint"])
     label_names = settings["label_names"]
 
     tokenizer = load_tokenizer(model_checkpoint)

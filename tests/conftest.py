@@ -139,6 +139,15 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_distilbert_dir(tmp_path_factory) -> Path:
+    """A tiny DistilBERT saved as the guide's distilbert/distilbert-base-uncased is (masked-LM head, no labels,
+    no token_type_ids): the guide's own architecture, where tiny_model_dir is a BERT."""
+    from tiny_model import build_tiny_distilbert
+
+    return build_tiny_distilbert(tmp_path_factory.mktemp("tiny-distilbert"), SAMPLE_DIR)
+
+
+@pytest.fixture(scope="session")
 def tiny_tokenizer(tiny_model_dir):
     from transformers import AutoTokenizer
 

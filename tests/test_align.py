@@ -50,13 +50,18 @@ def test_continuation_ids_map_b_to_i_and_keep_o_and_i():
     ]
 
 
+@pytest.mark.parametrize("model_dir", ["tiny_model_dir", "tiny_distilbert_dir"])  # a BERT, and the guide's DistilBERT
 @pytest.mark.parametrize("label_all_tokens", [False, True])
-def test_batched_alignment_matches_word_ids_of_the_tokenizer(tiny_tokenizer, label_all_tokens):
+def test_batched_alignment_matches_word_ids_of_the_tokenizer(request, model_dir, label_all_tokens):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(request.getfixturevalue(model_dir))
     examples = {
         "tokens": [["Empire", "State", "Building", "😍"], ["@maria_k", "loves", "Zurich"]],
         "ner_tags": [[7, 8, 8, 0], [9, 0, 7]],
     }
-    out = tokenize_and_align_labels(examples, tiny_tokenizer, label_all_tokens=label_all_tokens)
+    out = tokenize_and_align_labels(examples, tokenizer, label_all_tokens=label_all_tokens)
+    assert set(out) == {*tokenizer.model_input_names, "labels"}  # DistilBERT's: no token_type_ids
     for i, tags in enumerate(examples["ner_tags"]):
         word_ids = out.word_ids(batch_index=i)
         labels = out["labels"][i]
@@ -139,6 +144,18 @@ def test_tokenize_dataset_keeps_only_the_model_inputs_and_labels_and_ignores_lat
     for row, words in zip(train, dataset["train"]["tokens"]):
         word_ids = [w for w in tiny_tokenizer(words, is_split_into_words=True, truncation=True).word_ids()]
         assert sum(label != X for label in row["labels"]) == len({w for w in word_ids if w is not None})
+
+
+def test_a_distilbert_tokenizer_gives_the_model_no_token_type_ids(sample_dir, tiny_distilbert_dir):
+    # DistilBERT's forward() takes no token_type_ids: its tokenized splits must not carry them.
+    from transformers import AutoTokenizer
+
+    from ner_helpers.align import tokenize_dataset
+    from ner_helpers.data import load_wnut17
+
+    tokenized = tokenize_dataset(load_wnut17(sample_dir), AutoTokenizer.from_pretrained(tiny_distilbert_dir))
+    for split in tokenized:
+        assert sorted(tokenized[split].column_names) == ["attention_mask", "input_ids", "labels"]
 
 
 @pytest.mark.parametrize("has_attribute", [True, False])

@@ -67,6 +67,7 @@ def test_generator_refuses_a_lesson_that_overwrites_a_later_parameter(tmp_path, 
         all_in_one.build()
 
 
+@pytest.mark.notebook
 def test_all_in_one_runs_top_to_bottom_in_the_tiny_configuration(tmp_path):
     parameters = yaml.safe_load((ROOT / "tests" / "notebook_params_ci.yaml").read_text())
     for key in ("data_dir", "model_checkpoint"):

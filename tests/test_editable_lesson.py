@@ -15,6 +15,9 @@ from repo_tools.notebooks import NOTEBOOK_DIR
 from repo_tools.runner import execute
 from repo_tools.student_notebooks import student_copy
 
+# Each test runs notebooks in Jupyter kernels: `make test-fast` leaves it out.
+pytestmark = pytest.mark.notebook
+
 # Notebook 02's rule for a word's later sub-tokens, and the learner's edit: label them with the word's own tag.
 LATER_SUBTOKENS = "            else:\n                label_ids.append(-100)\n            previous_word_idx = word_idx"
 EVERY_SUBTOKEN = "            else:\n                label_ids.append(label[word_idx])\n            previous_word_idx = word_idx"

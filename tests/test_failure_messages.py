@@ -11,6 +11,7 @@ from ner_helpers.errors import HubUnreachableError, MissingArtifactError
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize(
     "notebook, names",
     [
@@ -73,6 +74,7 @@ def test_offline_route_passes_the_preflight(sample_dir, tiny_model_dir):
     assert "the data set" in preflight(None, str(tiny_model_dir))
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize(
     ("notebook", "parameters", "named"),
     [
@@ -97,13 +99,13 @@ def test_a_bad_parameter_stops_the_notebook_in_its_first_cells_before_anything_i
 
 @pytest.mark.parametrize(
     ("given", "named"),
-    [(["--epochs", "0"], "num_train_epochs=0.0"), (["--learning-rate", "-0.001"], "learning_rate=-0.001"),
+    [(["--num-train-epochs", "0"], "num_train_epochs=0.0"), (["--learning-rate", "-0.001"], "learning_rate=-0.001"),
      (["--max-eval-samples", "0"], "max_eval_samples=0")],
 )
 def test_make_run_refuses_a_bad_value_before_the_first_notebook(tmp_path, capsys, sample_dir, tiny_model_dir, given, named):
     from repo_tools.runner import main
 
-    code = main(["--run-dir", str(tmp_path / "run"), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir), *given])
+    code = main(["--run-dir", str(tmp_path / "run"), "--data-dir", str(sample_dir), "--model-checkpoint", str(tiny_model_dir), *given])
     assert code == 2
     assert f"{named} is not accepted" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()  # no notebook ran, nothing was written

@@ -67,16 +67,23 @@ def test_one_string_gives_one_list_and_a_list_one_list_per_text(tiny_tokenizer):
     assert predict_entities([], model, tiny_tokenizer) == []
 
 
-def test_manual_path_equals_pipeline_with_first_aggregation(sample_dir, tiny_model, tiny_tokenizer):
-    from transformers import pipeline
+@pytest.mark.parametrize("model_dir", ["tiny_model_dir", "tiny_distilbert_dir"])  # a BERT, and the guide's DistilBERT
+def test_manual_path_equals_pipeline_with_first_aggregation(request, sample_dir, model_dir):
+    from transformers import AutoModelForTokenClassification, AutoTokenizer, pipeline
 
     from ner_helpers.data import load_wnut17
 
+    folder = request.getfixturevalue(model_dir)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    # The DistilBERT is saved as the guide's checkpoint, without a head: a random one, drawn the same each run.
+    torch.manual_seed(0)
+    model = AutoModelForTokenClassification.from_pretrained(folder, num_labels=len(WNUT17_LABELS),
+                                                            id2label=dict(enumerate(WNUT17_LABELS)))
     # sentences within the tiny model's 64 tokens, so the pipeline needs no windows
     texts = [" ".join(ex["tokens"]) for ex in load_wnut17(sample_dir)["train"]]
-    texts = [t for t in texts if len(tiny_tokenizer(t)["input_ids"]) <= 64]
-    ours = predict_entities(texts, tiny_model, tiny_tokenizer, words="tokenizer")  # the pipeline's words
-    ner = pipeline("token-classification", model=tiny_model, tokenizer=tiny_tokenizer, aggregation_strategy="first", device="cpu")
+    texts = [t for t in texts if len(tokenizer(t)["input_ids"]) <= 64]
+    ours = predict_entities(texts, model, tokenizer, words="tokenizer")  # the pipeline's words
+    ner = pipeline("token-classification", model=model, tokenizer=tokenizer, aggregation_strategy="first", device="cpu")
     theirs = ner(texts)
     assert sum(len(r) for r in ours) > 10
     for a, b in zip(ours, theirs):

@@ -107,6 +107,7 @@ def test_source_links_are_not_part_of_the_hash():
     assert ja_edition.source_hash(en) != ja_edition.source_hash(en.replace("data.py", "align.py"))
 
 
+@pytest.mark.notebook
 def test_japanese_chain_runs_under_papermill(tmp_path):
     """The Japanese notebooks are the same code: one papermill run of the chain in the tiny configuration."""
     import papermill
@@ -205,3 +206,59 @@ def test_the_glossary_names_a_notebook_links_the_japanese_guide_and_readme_ja_sh
     rows = [line for line in glossary["ja"].splitlines() if line.startswith("| ") and "---" not in line]
     assert len(rows) > 5
     assert [row for row in rows if row not in readme.splitlines()] == []  # one table, in both places
+
+
+# README.ja.md is written, not generated: these tests keep it in step with README.md's structure.
+
+README_EN, README_JA = ja_edition.ROOT / "README.md", ja_edition.ROOT / "README.ja.md"
+JA_ONLY_HEADINGS = {"用語集"}  # the glossary of Japanese terms has no English counterpart
+JA_ONLY_LINKS = {"notebooks/ja/translations/", "notebooks/ja/translations/glossary.yaml"}  # the glossary and its source
+
+
+def readme_headings(path: Path) -> dict[int, int]:
+    """How many headings of each level the README has (fenced code left out), without the Japanese-only ones."""
+    from test_links import FENCE, HEADING
+
+    text = FENCE.sub("", path.read_text(encoding="utf-8"))
+    counts: dict[int, int] = {}
+    for line in text.splitlines():
+        if HEADING.match(line) and line.lstrip("#").strip() not in JA_ONLY_HEADINGS:
+            level = len(line) - len(line.lstrip("#"))
+            counts[level] = counts.get(level, 0) + 1
+    return counts
+
+
+def readme_link_targets(path: Path) -> set[str]:
+    """The README's link targets as one language's: anchors dropped, the Japanese notebooks and guide as the
+    English ones, links between the two READMEs and within a page left out (their anchors differ by language)."""
+    from test_links import links_in
+
+    targets = set()
+    for target in links_in(path.read_text(encoding="utf-8")):
+        target = target.partition("#")[0]
+        target = re.sub(r"^notebooks/ja/(?=\w+\.ipynb$)", "notebooks/", target)
+        target = target.replace("huggingface.co/docs/transformers/ja/", "huggingface.co/docs/transformers/")
+        if target and target not in {"README.md", "README.ja.md"}:
+            targets.add(target)
+    return targets
+
+
+def notebook_table_rows(path: Path) -> list[str]:
+    """The notebooks listed in the README's first table: the names its rows link."""
+    table = path.read_text(encoding="utf-8").split("\n| ---", 1)[1].split("\n\n", 1)[0]
+    return [re.search(r"\[(\w+)\]\(", row).group(1) for row in table.splitlines()[1:]]
+
+
+def test_readme_ja_has_as_many_headings_of_each_level_as_readme():
+    assert readme_headings(README_JA) == readme_headings(README_EN)
+
+
+def test_readme_ja_lists_the_same_notebooks_in_its_table():
+    assert notebook_table_rows(README_JA) == notebook_table_rows(README_EN)
+    assert notebook_table_rows(README_EN) == sorted(p.stem for p in ja_edition.english_notebooks())  # every lesson
+
+
+def test_readme_ja_links_what_readme_links():
+    english, japanese = readme_link_targets(README_EN), readme_link_targets(README_JA) - JA_ONLY_LINKS
+    assert english - japanese == set(), "README.ja.md does not link these"
+    assert japanese - english == set(), "README.md does not link these"

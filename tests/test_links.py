@@ -145,3 +145,53 @@ def test_checker_finds_a_missing_file_a_missing_heading_and_a_line_anchor(tmp_pa
     )
     problems = broken_links(page)
     assert [problem.split(":")[0] for problem in problems] == ["missing.md", "#nowhere", "code.py#L1"]
+
+
+# Sections named in prose ("notebook 04, section 6", "04 §6"): the number must be a section of that notebook.
+# Sections move between notebooks (04's raw-text scores went to 08), and a number that no longer exists
+# sends the reader nowhere. Headings are "## 6. Title".
+
+SECTION_REFERENCE = re.compile(
+    r"\bnotebook (?P<a>0\d)(?:_[a-z_]+)?(?:'s)?,? (?:section|§) ?(?P<sa>\d+)"
+    r"|\bsection (?P<sb>\d+) of notebook (?P<b>0\d)"
+    r"|\b(?P<c>0\d)(?:_[a-z_]+)?,? §(?P<sc>\d+)"
+    r"|ノートブック ?(?P<d>0\d) ?の?(?:セクション|節) ?(?P<sd>\d+)",
+    re.IGNORECASE,
+)
+NUMBERED_HEADING = re.compile(r"^ {0,3}#{1,3}[ \t]+(\d+)\.[ \t]", re.MULTILINE)
+
+
+def section_numbers(notebook: str) -> set[int] | None:
+    """The numbered sections of notebooks/<notebook>_*.ipynb ("04" -> {1, ..., 5}); None if there is no such notebook."""
+    paths = sorted((ROOT / "notebooks").glob(f"{notebook}_*.ipynb"))
+    if not paths:
+        return None
+    return {int(n) for n in NUMBERED_HEADING.findall(FENCE.sub("", markdown_of(paths[0])))}
+
+
+def missing_sections(text: str) -> list[str]:
+    """Each "notebook NN, section M" in the text (outside code) whose notebook or section does not exist."""
+    problems = []
+    for match in SECTION_REFERENCE.finditer(without_code(text)):
+        notebook = next(match.group(g) for g in "abcd" if match.group(g))
+        number = int(next(match.group(f"s{g}") for g in "abcd" if match.group(f"s{g}")))
+        sections = section_numbers(notebook)
+        if sections is None:
+            problems.append(f"{match.group(0)!r}: there is no notebook {notebook}")
+        elif number not in sections:
+            problems.append(f"{match.group(0)!r}: notebook {notebook} has sections {min(sections)}-{max(sections)}")
+    return problems
+
+
+@pytest.mark.parametrize("path", markdown_files() + notebook_files(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_section_named_in_prose_exists(path):
+    problems = missing_sections(markdown_of(path))
+    assert not problems, f"{path.relative_to(ROOT)} names sections that do not exist (they moved?):\n" + "\n".join(problems)
+
+
+def test_section_checker_finds_a_section_that_moved_away():
+    last = max(section_numbers("04"))
+    text = (f"Notebook 04, section {last + 1}, scores raw text. See 04 §{last}, section 1 of notebook 03, "
+            f"notebook 09, section 1 and ノートブック 04 のセクション {last + 2}. `notebook 04, section 42` is code.")
+    assert [problem.split(":")[0] for problem in missing_sections(text)] == [
+        f"'Notebook 04, section {last + 1}'", "'notebook 09, section 1'", f"'ノートブック 04 のセクション {last + 2}'"]

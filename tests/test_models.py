@@ -65,6 +65,17 @@ def test_freeze_word_embeddings_trains_every_parameter_but_the_word_embeddings(t
             "bert.encoder.layer.0.attention.self.query.weight"} <= moved
 
 
+def test_the_guides_distilbert_loads_quietly_with_a_new_head_and_freezes_its_own_word_embeddings(tiny_distilbert_dir, capfd):
+    # Saved as distilbert-base-uncased is (a masked-LM head, no labels): the helper drops that head, adds the
+    # classifier, and keeps the load report (notebook 03 shows it) out of the tools' output.
+    model = load_token_classifier(str(tiny_distilbert_dir), WNUT17_LABELS, freeze_word_embeddings=True)
+    assert model.config.model_type == "distilbert" and model.classifier.out_features == 13
+    assert model.config.id2label == dict(enumerate(WNUT17_LABELS))
+    assert [name for name, p in model.named_parameters() if not p.requires_grad] == ["distilbert.embeddings.word_embeddings.weight"]
+    assert not [name for name, _ in model.named_parameters() if name.startswith(("vocab_", "pre_classifier", "pooler"))]
+    assert "LOAD REPORT" not in capfd.readouterr().err
+
+
 def test_a_checkpoint_with_a_head_for_other_labels_gets_a_new_head(tiny_model_dir):
     from ner_helpers.models import load_token_classifier
 

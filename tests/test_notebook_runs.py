@@ -14,6 +14,9 @@ import yaml
 from conftest import cell_output
 from repo_tools.runner import main
 
+# Each test runs notebooks in Jupyter kernels: `make test-fast` leaves it out.
+pytestmark = pytest.mark.notebook
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS: dict[str, dict[str, Any]] = yaml.safe_load((ROOT / "tests" / "notebook_runs.yaml").read_text())
 LONG_TEXT = ("the weather was fine and " * 196 + "Zendaya watched SZA at Glastonbury")[:5000]
@@ -37,7 +40,7 @@ def write_hub_copy(folder: Path) -> Path:
 
 
 def made_at_test_time(value: Any, made: dict[str, Any]) -> Any:
-    """A run's value with <tiny model>, <hub copy> and <5,000 characters> replaced, and repository paths made absolute."""
+    """A run's value with <tiny model>, <tiny distilbert>, <hub copy> and <5,000 characters> replaced, and repository paths made absolute."""
     if isinstance(value, dict):
         return {key: made_at_test_time(item, made) for key, item in value.items()}
     if isinstance(value, str) and value in made:
@@ -50,11 +53,11 @@ def made_at_test_time(value: Any, made: dict[str, Any]) -> Any:
 
 
 @pytest.fixture(scope="module", params=sorted(RUNS))
-def run(request, tmp_path_factory, tiny_model_dir):
+def run(request, tmp_path_factory, tiny_model_dir, tiny_distilbert_dir):
     """Execute one run of notebook_runs.yaml; its name, its folder, its parameters and the error it stopped with."""
     name, spec = request.param, RUNS[request.param]
     folder = tmp_path_factory.mktemp(name)
-    made = {"<tiny model>": str(tiny_model_dir), "<5,000 characters>": LONG_TEXT, "<run artifacts>": str(folder / "artifacts")}
+    made = {"<tiny model>": str(tiny_model_dir), "<tiny distilbert>": str(tiny_distilbert_dir), "<5,000 characters>": LONG_TEXT, "<run artifacts>": str(folder / "artifacts")}
     if "<hub copy>" in json.dumps(spec):
         made["<hub copy>"] = str(write_hub_copy(tmp_path_factory.mktemp("hub-copy")))
     parameters = made_at_test_time(spec["parameters"], made)

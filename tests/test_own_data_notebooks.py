@@ -11,6 +11,9 @@ from conftest import cell_output
 from repo_tools.notebooks import LESSONS
 from repo_tools.runner import main
 
+# Each test runs notebooks in Jupyter kernels: `make test-fast` leaves it out.
+pytestmark = pytest.mark.notebook
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "data" / "sample_conll2003"
 
@@ -24,7 +27,7 @@ def run_dir(tmp_path_factory, tiny_model_dir):
         "--run-dir", str(run),
         "--params", str(ROOT / "tests" / "notebook_params_ci.yaml"),  # holds data_dir: WNUT 17's sample
         "--data-files", str(files),
-        "--model", str(tiny_model_dir),
+        "--model-checkpoint", str(tiny_model_dir),
     ])
     assert code == 0
     return run

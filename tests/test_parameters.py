@@ -1,8 +1,8 @@
-"""ner_helpers.parameters: each notebook parameter's type and accepted values, and the notebooks' use of them."""
+"""ner_helpers.parameters: one specification per notebook parameter, the checks it drives, and the notebooks' use of it."""
 from __future__ import annotations
 
 import ast
-import re
+import math
 from pathlib import Path
 
 import nbformat
@@ -10,17 +10,23 @@ import papermill
 import pytest
 
 from ner_helpers.errors import ParameterError
-from ner_helpers.parameters import RULES, check_parameters, problem, rule_for, type_members
-from repo_tools.notebooks import LESSONS
-
-# The notebooks whose parameters cell is checked: the lessons and the going-further notebook on training.
-NOTEBOOKS = LESSONS + ["07_going_further_training"]
+from ner_helpers.parameters import (
+    ALL_IN_ONE, LESSONS, NOTEBOOKS, check_notebook, check_parameters, defaults, names_set_in_cells, owners, parameters_cell,
+    parameters_of, problem, type_members, unknown_names,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def spec(name: str, notebook: str | None = None):
+    """The specification of a parameter, in `notebook` or in the first notebook that declares it."""
+    return parameters_of(notebook or owners(name)[0])[name]
+
 
 # Values a user can give by mistake (papermill -p, PARAMS files, sweep grids), written out by hand: each must be refused.
 REFUSED = [
     ("num_train_epochs", 0), ("num_train_epochs", -1.0), ("num_train_epochs", "3"), ("num_train_epochs", float("nan")),
+    ("num_train_epochs", math.inf), ("learning_rate", math.inf),
     ("learning_rate", -2e-5), ("learning_rate", 0.0), ("learning_rate", "2e-5"), ("learning_rate", True),
     ("max_eval_samples", 0), ("max_eval_samples", 2.5), ("max_eval_samples", "200"), ("max_train_samples", -3),
     ("train_sampling_strategy", "by_length"), ("train_sampling_strategy", None),
@@ -28,11 +34,11 @@ REFUSED = [
     ("data_files", {"training": "train.txt"}), ("data_files", {"validation": "dev.txt"}),
     ("data_files", {"train": "train.txt", "dev": "dev.txt"}), ("data_files", "train.txt"), ("data_files", {"train": 3}),
     ("per_device_train_batch_size", 0), ("per_device_train_batch_size", 8.0), ("per_device_eval_batch_size", -1),
-    ("batch_size", 0), ("examples_per_category", -1), ("weight_decay", -0.1), ("warmup_steps", -1),
-    ("cpu_bf16", "yes"), ("cpu_bf16", 1), ("label_all_tokens", "True"), ("final_fit", 1), ("seed", -1),
+    ("batch_size", 0), ("examples_per_category", -1), ("weight_decay", -0.1), ("weight_decay", math.inf), ("warmup_steps", -1),
+    ("warmup_steps", math.nan), ("cpu_bf16", "yes"), ("cpu_bf16", 1), ("label_all_tokens", "True"), ("final_fit", 1), ("seed", -1),
     ("seed", 2**32), ("seed", 4.2), ("text", None), ("text", 42), ("artifacts_dir", ""), ("artifacts_dir", None),
-    ("model_checkpoint", None), ("hub_model_id", ""), ("data_dir", 3), ("texts_file", "/no/such/texts.txt"),
-    ("launch_demo", "yes"),
+    ("model_checkpoint", None), ("model_checkpoint", ""), ("hub_model_id", ""), ("data_dir", 3), ("texts_file", "/no/such/texts.txt"),
+    ("launch_demo", "yes"), ("run_dir", ""),
     ("report_to", "trackio"), ("report_to", "wandb"), ("report_to", None), ("report_to", ["tensorboard"]), ("launch_in_notebook", "yes"),
 ]
 ACCEPTED = [
@@ -40,39 +46,51 @@ ACCEPTED = [
     ("max_eval_samples", 1), ("max_eval_samples", None), ("max_length", 3), ("train_sampling_strategy", "group_by_length"),
     ("data_files", {"train": "a.txt"}), ("data_files", {"train": Path("a.txt"), "validation": "b", "test": "c"}),
     ("cpu_bf16", "auto"), ("cpu_bf16", True), ("warmup_steps", 0), ("warmup_steps", 100), ("weight_decay", 0),
-    ("examples_per_category", 0), ("text", ""), ("seed", 0), ("artifacts_dir", Path("artifacts")), ("plots_dir", None),
-    ("report_to", "none"), ("report_to", "tensorboard"), ("launch_in_notebook", False),
+    ("examples_per_category", 0), ("text", ""), ("seed", 0), ("seed", 2**32 - 1), ("artifacts_dir", Path("artifacts")),
+    ("plots_dir", None), ("report_to", "none"), ("report_to", "tensorboard"), ("launch_in_notebook", False),
 ]
 
 
 @pytest.mark.parametrize(("name", "value"), REFUSED, ids=[f"{n}={v!r}" for n, v in REFUSED])
 def test_an_impossible_value_is_refused_with_its_name_and_what_it_accepts(name, value):
-    message = problem(name, value)
-    assert message is not None and message.startswith(f"{name}={value!r} is not accepted: {name} takes ")
-    assert rule_for(name).accepts in message
+    message = problem(spec(name), value)
+    assert message is not None and name in message and spec(name).accepts in message
 
 
 @pytest.mark.parametrize(("name", "value"), ACCEPTED, ids=[f"{n}={v!r}" for n, v in ACCEPTED])
 def test_a_sensible_value_is_accepted(name, value):
-    assert problem(name, value) is None
+    assert problem(spec(name), value) is None
 
 
 def test_notebook_03_takes_none_as_its_model_checkpoint_where_02_does_not():
-    assert problem("model_checkpoint", None, "03_train") is None
-    assert problem("model_checkpoint", None, "02_preprocess") is not None
+    assert problem(spec("model_checkpoint", "03_train"), None) is None
+    assert problem(spec("model_checkpoint", "02_preprocess"), None) is not None
 
 
-def test_check_parameters_lists_every_refused_value_in_one_message():
+def test_check_parameters_names_every_refused_value_at_once():
     with pytest.raises(ParameterError) as error:
         check_parameters("03_train", num_train_epochs=0, learning_rate=-1.0, seed=42)
-    first, then = str(error.value).splitlines()
-    assert first.startswith("num_train_epochs=0 is not accepted: ") and " learning_rate=-1.0 is not accepted: " in first
-    assert then.startswith("Change the value(s) in the parameters cell of notebook 03_train")
+    assert error.value.parameters == ["num_train_epochs", "learning_rate"]
+    first_line = str(error.value).splitlines()[0]  # a sweep's results.csv keeps only the first line
+    assert "num_train_epochs=0" in first_line and "learning_rate=-1.0" in first_line
 
 
-OFFLINE_MESSAGE = ("push_to_hub=True needs the Hugging Face Hub, but HF_HUB_OFFLINE is set: set push_to_hub=False, "
-                   "or unset HF_HUB_OFFLINE and log in (`hf auth login`).\nChange the value(s) in the parameters cell of "
-                   "notebook 03_train (or the -p / PARAMS / grid value that set them) and run again.")
+def test_a_misspelt_name_is_refused_with_the_nearest_known_name_and_where_it_came_from():
+    with pytest.raises(ParameterError) as error:
+        check_parameters("03_train", "p.yaml", learning_rat=1e-4)
+    assert error.value.parameters == ["learning_rat"]
+    assert "`learning_rate`" in str(error.value) and "p.yaml" in str(error.value)
+
+
+def test_a_name_with_nothing_near_lists_the_notebooks_parameters():
+    problems = unknown_names(["zzz"], ["04_evaluate"], "grid.yaml")
+    assert set(problems) == {"zzz"}
+    assert all(name in problems["zzz"] for name in parameters_of("04_evaluate")) and "grid.yaml" in problems["zzz"]
+
+
+def test_another_notebooks_parameter_is_refused_naming_its_notebook():
+    problems = unknown_names(["max_train_samples", "learning_rate"], ["03_train"], "-p")
+    assert set(problems) == {"max_train_samples"} and "02_preprocess" in problems["max_train_samples"]
 
 
 @pytest.mark.parametrize("offline", ["1", "ON", "on", "yes", "YES", "true", "True"])
@@ -80,13 +98,16 @@ def test_push_to_hub_offline_is_refused_before_training(monkeypatch, offline):
     monkeypatch.setenv("HF_HUB_OFFLINE", offline)  # huggingface_hub reads these values as offline
     with pytest.raises(ParameterError) as error:
         check_parameters("03_train", push_to_hub=True)
-    assert str(error.value) == OFFLINE_MESSAGE
+    assert error.value.parameters == ["push_to_hub"] and "HF_HUB_OFFLINE" in str(error.value)
     check_parameters("03_train", push_to_hub=False)
 
 
-@pytest.mark.parametrize("online", ["0", "", "false", "no"])
+@pytest.mark.parametrize("online", ["0", "", "false", "no", None])
 def test_push_to_hub_online_is_accepted(monkeypatch, online):
-    monkeypatch.setenv("HF_HUB_OFFLINE", online)
+    if online is None:
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    else:
+        monkeypatch.setenv("HF_HUB_OFFLINE", online)
     check_parameters("03_train", push_to_hub=True)
 
 
@@ -96,19 +117,19 @@ def test_launch_in_notebook_is_refused_on_a_machine_without_several_gpus(monkeyp
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     with pytest.raises(ParameterError) as error:
         check_parameters("07_going_further_training", launch_in_notebook=True)
-    assert str(error.value).splitlines()[0] == (
-        "launch_in_notebook=True starts one process per GPU, and this machine has 1: set it False (on a CPU or one GPU, "
-        "notebook 03 trains in one process; `make train-ddp` runs CPU processes).")
+    assert error.value.parameters == ["launch_in_notebook"]
     check_parameters("07_going_further_training", launch_in_notebook=False)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     check_parameters("07_going_further_training", launch_in_notebook=True)
 
 
-def test_texts_file_must_exist(tmp_path):
+def test_texts_file_must_exist_and_may_start_with_the_home_folder(tmp_path, monkeypatch):
     texts = tmp_path / "texts.txt"
-    assert problem("texts_file", str(texts)) is not None
+    assert problem(spec("texts_file"), str(texts)) is not None
     texts.write_text("one text\n")
-    assert problem("texts_file", str(texts)) is None and problem("texts_file", texts) is None
+    assert problem(spec("texts_file"), str(texts)) is None and problem(spec("texts_file"), texts) is None
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert problem(spec("texts_file"), "~/texts.txt") is None
 
 
 def test_type_members_reads_optional_and_union():
@@ -117,59 +138,85 @@ def test_type_members_reads_optional_and_union():
     assert type_members("float") == ["float"]
 
 
-def test_an_unknown_parameter_name_says_where_to_add_it():
-    with pytest.raises(KeyError, match="ner_helpers.parameters.RULES"):
-        rule_for("learning_rat")
+def test_the_all_in_one_notebook_has_every_lessons_parameter_once_the_first_lesson_winning():
+    merged = parameters_of(ALL_IN_ONE)
+    assert set(merged) == {name for lesson in LESSONS for name in parameters_of(lesson)}
+    assert merged["model_checkpoint"] is spec("model_checkpoint", "02_preprocess")
 
 
-def parameters_cell(name: str) -> nbformat.NotebookNode:
-    cells = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
-    return next(cell for cell in cells if "parameters" in cell.metadata.get("tags", []))
+# --- check_notebook: what the notebook's first cell after its parameters does
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_papermill_reads_each_parameters_type_as_the_rules_give_it(name):
+def namespace(cells: list[str], notebook: str = "03_train", **changes) -> dict:
+    return {**defaults(notebook), **changes, "In": ["", *cells], "sys": object()}
+
+
+def test_check_notebook_passes_the_defaults_and_ignores_cells_that_are_not_parameters():
+    check_notebook("03_train", namespace([parameters_cell("03_train"), "x = 5", "import os\nos.getcwd()"]))
+
+
+def test_check_notebook_refuses_a_name_papermill_injected_that_the_notebook_does_not_have():
+    injected = "# Parameters\nlearning_rat = 0.0001\n"
+    with pytest.raises(ParameterError) as error:
+        check_notebook("03_train", namespace([parameters_cell("03_train"), injected], learning_rat=0.0001))
+    assert error.value.parameters == ["learning_rat"] and "`learning_rate`" in str(error.value)
+
+
+def test_check_notebook_refuses_a_typo_added_to_the_parameters_cell_by_hand():
+    edited = parameters_cell("02_preprocess") + "\nmax_train_sample = 300"
+    with pytest.raises(ParameterError) as error:
+        check_notebook("02_preprocess", namespace([edited], "02_preprocess", max_train_sample=300))
+    assert error.value.parameters == ["max_train_sample"] and "`max_train_samples`" in str(error.value)
+
+
+def test_check_notebook_checks_the_values_in_the_kernel():
+    with pytest.raises(ParameterError) as error:
+        check_notebook("03_train", namespace([parameters_cell("03_train")], num_train_epochs=0))
+    assert error.value.parameters == ["num_train_epochs"]
+
+
+def test_check_notebook_names_a_parameter_deleted_from_the_cell():
+    values = namespace([])
+    del values["report_to"]
+    with pytest.raises(ParameterError) as error:
+        check_notebook("03_train", values)
+    assert error.value.parameters == ["report_to"]
+
+
+def test_only_literal_assignment_cells_count_as_parameters_cells():
+    cells = ["# Parameters\na = 1\n", "b = len('x')", "seed = 3\nc = 'x'", "d = 4"]
+    assert names_set_in_cells(cells, "03_train") == ["a", "seed", "c"]
+
+
+# --- the notebooks follow the specification
+
+
+def notebook_cells(name: str) -> list[nbformat.NotebookNode]:
+    return nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
+
+
+def the_parameters_cell(name: str) -> nbformat.NotebookNode:
+    return next(cell for cell in notebook_cells(name) if "parameters" in cell.metadata.get("tags", []))
+
+
+@pytest.mark.parametrize("name", [*NOTEBOOKS, ALL_IN_ONE])
+def test_each_parameters_cell_is_the_specification_as_papermill_reads_it(name):
+    assert the_parameters_cell(name).source == parameters_cell(name), "run `make regenerate`"
     declared = papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))
-    lines = [line for line in parameters_cell(name).source.splitlines() if line.strip()]
-    assert len(declared) == len(lines)  # an annotation papermill cannot parse drops the parameter silently
-    for parameter in declared.values():
-        assert parameter["inferred_type_name"] == rule_for(parameter["name"], name).type, parameter["name"]
+    assert {n: (p["inferred_type_name"], p["help"]) for n, p in declared.items()} == {
+        n: (p.type, p.help) for n, p in parameters_of(name).items()
+    }  # an annotation papermill cannot parse would drop the parameter silently
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_each_default_passes_its_own_check(name):
-    values = {}
-    exec(parameters_cell(name).source, {}, values)  # literals only
-    values.pop("__annotations__", None)
-    assert values
-    check_parameters(name, **values)
+    check_parameters(name, **defaults(name))
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_the_cell_after_the_parameters_checks_every_parameter_first(name):
-    cells = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4).cells
+def test_the_cell_after_the_parameters_checks_them_first(name):
+    cells = notebook_cells(name)
     index = next(i for i, cell in enumerate(cells) if "parameters" in cell.metadata.get("tags", []))
     tree = ast.parse(cells[index + 1].source)
-    call = next(node for node in tree.body if isinstance(node, ast.Expr) and getattr(node.value.func, "id", "") == "check_parameters")
-    assert tree.body.index(call) == 1  # right after its import: nothing is read or written before it
-    assert [arg.value for arg in call.value.args] == [name]
-    assert {keyword.arg for keyword in call.value.keywords} == set(papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb")))
-    assert all(isinstance(k.value, ast.Name) and k.value.id == k.arg for k in call.value.keywords)
-
-
-def test_every_rule_belongs_to_a_notebook_parameter():
-    declared = {(name, p) for name in NOTEBOOKS for p in papermill.inspect_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"))}
-    names = {p for _, p in declared} | {f"{n}:{p}" for n, p in declared}
-    assert set(RULES) <= names, set(RULES) - names
-    assert all(re.fullmatch(r"(Optional|Union)\[.*\]|int|float|str|bool|dict", rule.type) for rule in RULES.values())
-
-
-def test_without_a_notebook_name_the_message_speaks_of_the_notebooks():
-    with pytest.raises(ParameterError) as error:
-        check_parameters(max_eval_samples=0)
-    assert str(error.value).splitlines()[1].startswith("Change the value(s) in the parameters cell of the notebooks (")
-
-
-def test_push_to_hub_is_accepted_when_hf_hub_offline_is_not_set(monkeypatch):
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    check_parameters("03_train", push_to_hub=True)
+    call = tree.body[1].value  # right after its import: nothing is read or written before it
+    assert ast.unparse(call) == f"check_notebook('{name}', globals())"

@@ -47,7 +47,7 @@ def params_file(tmp_path):
 
 
 def test_command_line_wins_over_the_yaml_file(params_file, tmp_path):
-    args = parse(["--run-dir", str(tmp_path), "--params", str(params_file), "--epochs", "5", "--max-eval-samples", "2"])
+    args = parse(["--run-dir", str(tmp_path), "--params", str(params_file), "--num-train-epochs", "5", "--max-eval-samples", "2"])
     parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
     assert parameters["num_train_epochs"] == 5  # command line over file
     assert parameters["max_eval_samples"] == 2
@@ -67,9 +67,9 @@ def test_notebook_defaults_hold_where_neither_gives_a_value(params_file, tmp_pat
 
 def test_every_option_reaches_its_notebook_parameter(tmp_path, sample_dir):
     args = parse([
-        "--run-dir", str(tmp_path), "--data-dir", str(sample_dir), "--model", "some/checkpoint",
-        "--epochs", "2.5", "--learning-rate", "0.003", "--batch-size", "6", "--max-train-samples", "9",
-        "--max-eval-samples", "4", "--resume", "--push-to-hub",
+        "--run-dir", str(tmp_path), "--data-dir", str(sample_dir), "--model-checkpoint", "some/checkpoint",
+        "--num-train-epochs", "2.5", "--learning-rate", "0.003", "--per-device-train-batch-size", "6", "--max-train-samples", "9",
+        "--max-eval-samples", "4", "--resume-from-checkpoint", "--push-to-hub",
     ])
     parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
     assert parameters == {
@@ -87,7 +87,7 @@ def test_flags_left_off_send_nothing(tmp_path):
 
 def test_relative_folders_are_made_absolute_and_names_left_alone(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    args = parse(["--run-dir", str(tmp_path), "--data-dir", "tests/data/sample_wnut17", "--model", "offline-minilm"])
+    args = parse(["--run-dir", str(tmp_path), "--data-dir", "tests/data/sample_wnut17", "--model-checkpoint", "offline-minilm"])
     parameters = runner.notebook_parameters(args, tmp_path / "artifacts")
     assert parameters["data_dir"] == str(ROOT / "tests" / "data" / "sample_wnut17")
     assert parameters["model_checkpoint"] == "offline-minilm"  # not a folder here: a name, kept as given
@@ -100,7 +100,7 @@ def test_main_hands_each_notebook_only_the_parameters_it_declares(params_file, t
     monkeypatch.setattr(papermill, "execute_notebook", lambda source, out, parameters, **kw: executed.append((Path(source).stem, parameters)))
     code = runner.main([
         "--run-dir", str(tmp_path / "run"), "--params", str(params_file), "--data-dir", str(sample_dir),
-        "--model", str(tiny_model_dir), "--learning-rate", "0.02", "--notebooks", "01_load_data", "03_train",
+        "--model-checkpoint", str(tiny_model_dir), "--learning-rate", "0.02", "--notebooks", "01_load_data", "03_train",
     ])
     assert code == 0
     (first, first_params), (third, third_params) = executed
@@ -341,7 +341,7 @@ def test_report_of_a_run_that_did_not_reach_04_has_no_scores(tmp_path, monkeypat
 def test_main_stops_before_any_notebook_when_the_hub_is_needed_and_down(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(hub, "hub_reachable", lambda: False)
     monkeypatch.setattr(runner, "execute", lambda *args: pytest.fail("a notebook ran"))
-    assert runner.main(["--run-dir", str(tmp_path / "run"), "--model", "someone/bert"]) == 2
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--model-checkpoint", "someone/bert"]) == 2
     assert capsys.readouterr().err == needs("the data set (no DATA_DIR given) and the model 'someone/bert'") + "\n"
     assert not (tmp_path / "run").exists()
 
@@ -358,32 +358,90 @@ def test_main_runs_the_notebooks_asked_for_in_order_and_prints_the_score(tmp_pat
     monkeypatch.setattr(runner, "execute", execute)
     monkeypatch.setattr(runner, "machine_info", lambda: {})
     run = tmp_path / "run"
-    code = runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir),
+    code = runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model-checkpoint", str(tiny_model_dir),
                         "--notebooks", "03_train", "04_evaluate", "--no-solutions"])
     assert code == 0 and ran == [("03_train", False), ("04_evaluate", False)]
     assert capsys.readouterr().out == f"validation entity F1 0.1235; 3.0 s; {run.resolve()}/metrics.json\n"
-    assert runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir)]) == 0
+    assert runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model-checkpoint", str(tiny_model_dir)]) == 0
     assert [name for name, _ in ran[2:]] == runner.LESSONS and all(solutions for _, solutions in ran[2:])
 
 
-def test_help_describes_every_option(capsys):
-    with pytest.raises(SystemExit):
-        runner.main(["--help"])
-    text = " ".join(capsys.readouterr().out.split())
-    assert " --run-dir RUN_DIR [--data-dir DATA_DIR] " in text  # the one required option
-    assert "Run notebooks 01-05 with papermill into one run folder: `make run` calls this." in text
-    assert text.split(" options: ", 1)[1] == (
-        "-h, --help show this help message and exit --run-dir RUN_DIR "
-        "--data-dir DATA_DIR folder with the WNUT 17 CoNLL files (default: the Hub) "
-        "--data-files DATA_FILES YAML file mapping splits to your CoNLL files (instead of WNUT 17) "
-        "--dataset-name DATASET_NAME a Hub data set with tokens and ner_tags columns, or a local copy "
-        "--dataset-config DATASET_CONFIG the configuration of --dataset-name, if it has several "
-        "--model MODEL checkpoint name or folder, or 'offline-minilm' --epochs EPOCHS "
-        "--learning-rate LEARNING_RATE --batch-size BATCH_SIZE --max-train-samples MAX_TRAIN_SAMPLES "
-        "--max-eval-samples MAX_EVAL_SAMPLES --params PARAMS YAML file of notebook parameters (command-line values win) "
-        "--resume continue training from the last checkpoint --push-to-hub --notebooks NOTEBOOKS [NOTEBOOKS ...] "
-        "--no-solutions leave out the exercise solutions (cells tagged solution): faster"
-    )
+def test_every_lesson_parameter_is_an_option_with_its_help_from_the_specification():
+    options = {action.dest: action for action in runner.argument_parser()._actions}
+    for name, parameter in runner.lesson_parameters().items():
+        if name in ("artifacts_dir", "plots_dir"):  # the runner's own, under --run-dir
+            assert name not in options
+        elif name != "data_files":  # --data-files takes a YAML file of its own
+            assert options[name].help == parameter.help, name
+
+
+@pytest.mark.parametrize(("option", "text", "value"), [
+    ("--num-train-epochs", "2", 2.0), ("--max-length", "None", None), ("--label-all-tokens", "true", True),
+    ("--cpu-bf16", "auto", "auto"), ("--cpu-bf16", "false", False), ("--seed", "7", 7), ("--learning-rate", "1e-4", 1e-4),
+    ("--max-train-samples", "2.5", "2.5"),  # not a whole number: kept as text, for the parameter check to name
+])
+def test_each_option_reads_its_text_as_the_parameters_type(tmp_path, option, text, value):
+    args = parse(["--run-dir", str(tmp_path), option, text])
+    assert getattr(args, option[2:].replace("-", "_")) == value
+
+
+def test_a_typo_in_the_parameter_file_stops_the_run_naming_the_file_and_the_nearest_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(runner, "execute", lambda *args: pytest.fail("a notebook ran"))
+    params = tmp_path / "p.yaml"
+    params.write_text("learning_rat: 1.0e-4\nmax_train_samples: 10\n")
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--params", str(params)]) == 2
+    err = capsys.readouterr().err
+    assert "`learning_rat`" in err and str(params) in err and "`learning_rate`" in err and "max_train_samples" not in err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_parameter_of_a_notebook_the_run_leaves_out_is_refused(tmp_path, capsys):
+    params = tmp_path / "p.yaml"
+    params.write_text("launch_in_notebook: true\n")
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--params", str(params)]) == 2
+    assert "07_going_further_training" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("variables", "named", "nearest"), [
+    ("EPOHCS", "EPOCHS", True), ("learning_rate", "PARAMS", False), ("MAX_TRIAN", "MAX_TRAIN", True),
+])
+def test_a_make_variable_the_makefile_lacks_stops_the_run(tmp_path, capsys, variables, named, nearest):
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--make-variables", f"DATA_DIR {variables}"]) == 2
+    err = capsys.readouterr().err
+    assert f"`{variables}`" in err and (f"`{named}`" if nearest else named) in err and "DATA_DIR" not in err
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_hands_the_runner_the_variables_given_on_its_command_line(tmp_path):
+    printed = subprocess.run(["make", "-n", "-o", ".venv/.installed", "run", f"RUN_DIR={tmp_path}", "EPOHCS=1"],
+                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    command = shlex.split(next(line for line in printed.splitlines() if "repo_tools.runner" in line))
+    assert set(command[command.index("--make-variables") + 1].split()) == {"RUN_DIR", "EPOHCS"}
+
+
+def test_home_folder_paths_are_expanded_in_data_files_and_parameters(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "yaml").mkdir()
+    (tmp_path / "yaml" / "files.yaml").write_text("train: ~/data/train.conll\ntest: test.conll\n")
+    assert runner.read_data_files(tmp_path / "yaml" / "files.yaml") == {
+        "train": str(tmp_path / "home" / "data" / "train.conll"), "test": str(tmp_path / "yaml" / "test.conll")}
+    resolved = runner.resolve_paths({"data_dir": "~/wnut17", "texts_file": "~/t.txt", "data_files": {"train": "~/a.conll"}})
+    assert resolved == {"data_dir": str(tmp_path / "home" / "wnut17"), "texts_file": str(tmp_path / "home" / "t.txt"),
+                        "data_files": {"train": str(tmp_path / "home" / "a.conll")}}
+
+
+def test_a_run_whose_model_found_no_entity_says_so_in_metrics_json_and_its_last_line(tmp_path, monkeypatch, capsys):
+    def execute(name, run_dir, parameters, solutions):
+        (run_dir / "artifacts" / "test_metrics.json").write_text('{"f1": 0.0, "precision": 0.0, "recall": 0.0, "split": "test"}')
+        return 1.0
+
+    monkeypatch.setattr(runner, "execute", execute)
+    monkeypatch.setattr(runner, "machine_info", lambda: {})
+    monkeypatch.setattr(runner, "preflight", lambda *args: None)
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--notebooks", "04_evaluate"]) == 0
+    report = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    last_line = capsys.readouterr().out.splitlines()[-1]
+    assert report["warning"] == last_line and "no entity" in last_line
 
 
 def test_a_run_needs_a_run_folder(capsys):
@@ -431,7 +489,7 @@ def test_main_hands_the_preflight_your_own_data(route, tmp_path, monkeypatch, ca
         data = ["--data-files", str(tmp_path / "files.yaml")]
     else:
         data = ["--dataset-name", str(sample_dir)]
-    assert runner.main(["--run-dir", str(tmp_path / "run"), "--model", str(tiny_model_dir), *data]) == 0
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--model-checkpoint", str(tiny_model_dir), *data]) == 0
     assert capsys.readouterr().err == ""
 
 
@@ -443,7 +501,7 @@ def test_scores_without_a_split_name_are_the_test_splits(tmp_path, monkeypatch, 
     monkeypatch.setattr(runner, "execute", execute)
     monkeypatch.setattr(runner, "machine_info", lambda: {})
     run = tmp_path / "run"
-    assert runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model", str(tiny_model_dir),
+    assert runner.main(["--run-dir", str(run), "--data-dir", str(sample_dir), "--model-checkpoint", str(tiny_model_dir),
                         "--notebooks", "04_evaluate"]) == 0
     assert capsys.readouterr().out == f"test entity F1 0.5000; 2.0 s; {run.resolve()}/metrics.json\n"
 
@@ -462,7 +520,7 @@ def run_dir(tmp_path_factory, tiny_model_dir):
         code = main([
             "--run-dir", str(run),
             "--params", str(ROOT / "tests" / "notebook_params_ci.yaml"),
-            "--model", str(tiny_model_dir),
+            "--model-checkpoint", str(tiny_model_dir),
             "--no-solutions",  # the nbval copies and the all-in-one notebook run the solutions
         ])
     assert code == 0

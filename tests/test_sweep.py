@@ -54,6 +54,7 @@ def first_sweep(tmp_path_factory, sample_dir, tiny_model_dir, counted):
     return folder, grid, code, list(counted)
 
 
+@pytest.mark.notebook
 def test_two_configurations_give_two_ok_rows_with_scores(first_sweep):
     folder, _, _, _ = first_sweep
     table = [row for row in rows(folder / "run") if row["status"] == "ok"]
@@ -69,6 +70,7 @@ def test_two_configurations_give_two_ok_rows_with_scores(first_sweep):
         assert len(losses) == 2 and losses[-1] < losses[0], row["folder"]
 
 
+@pytest.mark.notebook
 def test_each_configuration_logs_its_own_tensorboard_run(first_sweep):
     """With report_to="tensorboard", a dashboard on the sweep's configs/ folder shows one run per configuration."""
     from tensorboard.backend.event_processing.event_multiplexer import EventMultiplexer
@@ -82,6 +84,7 @@ def test_each_configuration_logs_its_own_tensorboard_run(first_sweep):
         assert "eval/f1" in runs[name]["scalars"] and "train/loss" in runs[name]["scalars"], name
 
 
+@pytest.mark.notebook
 def test_loading_and_tokenizing_run_once_for_a_grid_over_training(first_sweep):
     _, _, _, executed = first_sweep
     assert executed.count("01_load_data") == executed.count("02_preprocess") == 1
@@ -89,6 +92,7 @@ def test_loading_and_tokenizing_run_once_for_a_grid_over_training(first_sweep):
     assert executed.count("04_evaluate") == executed.count("05_inference") == 2
 
 
+@pytest.mark.notebook
 def test_a_failing_configuration_is_recorded_and_the_others_finish(first_sweep, capsys):
     folder, _, code, executed = first_sweep
     assert code == 1
@@ -102,6 +106,7 @@ def test_a_failing_configuration_is_recorded_and_the_others_finish(first_sweep, 
     assert executed[-3:] == ["03_train", "04_evaluate", "05_inference"]
 
 
+@pytest.mark.notebook
 def test_a_second_run_retries_the_failure_and_retrains_nothing(first_sweep, counted, capsys):
     folder, grid, _, _ = first_sweep
     models = sorted((folder / "run").glob("configs/*/artifacts/model/*.safetensors"))
@@ -116,6 +121,7 @@ def test_a_second_run_retries_the_failure_and_retrains_nothing(first_sweep, coun
     assert [row["status"] for row in rows(folder / "run")] == ["ok", "failed", "ok"]
 
 
+@pytest.mark.notebook
 def test_notebook_06_runs_on_the_sweep_folder(first_sweep, tmp_path):
     folder, _, _, _ = first_sweep
     output = tmp_path / "06.ipynb"
@@ -474,6 +480,7 @@ def test_compare_plots_validation_not_test_f1_against_each_parameter(tmp_path):
     assert (tmp_path / "plots" / "f1.png").read_bytes()[:4] == b"\x89PNG"
 
 
+@pytest.mark.notebook
 def test_notebook_06_chooses_on_validation_where_test_would_choose_otherwise(tmp_path):
     # By validation F1 the best is lr 0.0001 with batch 16 (0.52); by test F1 it would be lr 0.0001 with batch 32
     # (0.45). The notebook must choose the first and print its test F1, 0.33.

@@ -78,6 +78,7 @@ def recorded_batches(samples_dir: Path, rank: int) -> dict[tuple[str, str, int],
     return seen
 
 
+@pytest.mark.notebook
 def test_both_processes_join_one_gloo_group(ddp_run):
     run, output = ddp_run
     assert "rank 0 of 2: device cpu" in output and "rank 1 of 2: device cpu" in output
@@ -87,6 +88,7 @@ def test_both_processes_join_one_gloo_group(ddp_run):
     assert metrics["global_train_batch_size"] == 2 * PER_DEVICE_BATCH
 
 
+@pytest.mark.notebook
 def test_each_process_trains_on_its_own_shard_of_every_epoch(ddp_run):
     from datasets import concatenate_datasets, load_from_disk
 
@@ -113,6 +115,7 @@ def test_each_process_trains_on_its_own_shard_of_every_epoch(ddp_run):
             assert len(set(mine) & set(theirs)) <= (-len(sentences)) % global_batch
 
 
+@pytest.mark.notebook
 def test_the_training_loss_falls(ddp_run):
     run, _ = ddp_run
     history = json.loads((run / "artifacts" / "log_history.json").read_text())
@@ -122,6 +125,7 @@ def test_the_training_loss_falls(ddp_run):
     assert any("eval_f1" in entry for entry in history)
 
 
+@pytest.mark.notebook
 def test_frozen_word_embeddings_stay_pretrained_in_both_runs(ddp_run, tiny_model_dir):
     from safetensors.torch import load_file
 
@@ -136,6 +140,7 @@ def test_frozen_word_embeddings_stay_pretrained_in_both_runs(ddp_run, tiny_model
             pretrained["bert.encoder.layer.0.attention.self.query.weight"]), folder
 
 
+@pytest.mark.notebook
 def test_rank_zero_alone_writes_one_model_and_one_metrics_file(ddp_run):
     run, output = ddp_run
     artifacts = run / "artifacts"
@@ -148,6 +153,7 @@ def test_rank_zero_alone_writes_one_model_and_one_metrics_file(ddp_run):
     assert output.count("saved to") == 1  # printed by rank 0 after writing
 
 
+@pytest.mark.notebook
 def test_notebook_04_reads_the_output_as_it_reads_notebook_03s(ddp_run):
     run, _ = ddp_run
     run_notebook("04_evaluate", run, artifacts_dir=str(run / "artifacts"))

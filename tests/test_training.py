@@ -325,11 +325,18 @@ def test_training_settings_take_notebook_03s_training_parameters_only():
     assert settings == {"per_device_train_batch_size": 8, "per_device_eval_batch_size": 8, "seed": 3}
 
 
-def test_fine_tune_with_a_final_fit_retrains_the_best_epoch_on_train_and_validation(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
+@pytest.mark.parametrize("model_dir, model_type", [("tiny_model_dir", "bert"), ("tiny_distilbert_dir", "distilbert")])
+def test_fine_tune_with_a_final_fit_retrains_the_best_epoch_on_train_and_validation(request, wnut, model_dir, model_type, tmp_path):
+    from transformers import AutoTokenizer
+
+    from ner_helpers.align import tokenize_dataset
     from ner_helpers.training import best_epoch, fine_tune
 
+    model_dir = request.getfixturevalue(model_dir)  # a BERT, and the guide's DistilBERT (no token_type_ids, no pooler)
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenized = tokenize_dataset(wnut, tokenizer)
     phases = []
-    run = fine_tune(str(tiny_model_dir), WNUT17_LABELS, tiny_tokenizer, tokenized["train"], tokenized["validation"],
+    run = fine_tune(str(model_dir), WNUT17_LABELS, tokenizer, tokenized["train"], tokenized["validation"],
                     tmp_path / "checkpoints", final_fit=True, prepare=lambda trainer, phase: phases.append(phase),
                     learning_rate=5e-3, num_train_epochs=2, per_device_train_batch_size=4, use_cpu=True, disable_tqdm=True)
     assert phases == ["fit", "final-fit"]
@@ -340,6 +347,7 @@ def test_fine_tune_with_a_final_fit_retrains_the_best_epoch_on_train_and_validat
     assert final.args.num_train_epochs == run.chosen_epochs and final.args.output_dir == str(tmp_path / "checkpoints" / "final-fit")
     assert final.args.learning_rate == 5e-3 and final.args.save_strategy == "no"
     assert run.best_checkpoint and run.train_seconds > 0
+    assert final.model.config.model_type == model_type and final.model.classifier.out_features == 13
 
 
 def test_fine_tune_without_a_checkpoint_to_resume_says_so(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):

@@ -494,3 +494,133 @@ def test_readme_colab_section_names_what_the_install_cell_installs_and_when_to_r
     pyarrow = dict(pin.split("==") for pin in colab_links.colab_pins())["pyarrow"]
     assert f"pyarrow {pyarrow}" in section and "Runtime > Restart session" in section
     assert "keeps Colab's torch" in section and "pyarrow" not in section.split("keeps Colab's torch", 1)[1].split(";")[0]
+
+
+# Every number docs/workshop.md gives about a notebook is read here from the notebook (or the code it runs),
+# so that changing the notebook without the guide (or the other way round) fails.
+
+TRAIN_NOTEBOOK = ROOT / "notebooks" / "03_train.ipynb"
+
+
+def code_of(path: Path) -> list[str]:
+    return [cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code"]
+
+
+def solution_sources(path: Path) -> dict[int, str]:
+    """Each solution cell's source, by the exercise number in its `#@title`."""
+    cells = nbformat.read(path, as_version=4).cells
+    solutions = [cell.source for cell in cells if cell.cell_type == "code" and is_solution(cell)]
+    return {int(re.findall(r"\d+", source.splitlines()[0])[-1]): source for source in solutions}
+
+
+def cpu_subset(source: str) -> tuple[int, int, int]:
+    """(training sentences, validation sentences, epochs) a notebook 03 solution trains on without a GPU."""
+    from ner_helpers import exercises
+
+    subset = re.search(r"^subset = None if torch\.cuda\.is_available\(\) else (\w+)", source, flags=re.MULTILINE)
+    epochs = re.search(r"num_train_epochs if subset is None else (\w+)", source)
+    assert subset and epochs, "notebook 03's solution no longer sets its CPU subset as `subset = ... else NAME`: update this test"
+    return (*getattr(exercises, subset.group(1)), getattr(exercises, epochs.group(1)))
+
+
+def workshop_table_rows(section: str) -> dict[str, list[str]]:
+    """The rows of the first table under a `## section` of docs/workshop.md, by their first cell."""
+    body = WORKSHOP.read_text().split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    rows = [[cell.strip() for cell in line.strip().strip("|").split(" | ")] for line in body.splitlines() if line.startswith("| ")]
+    return {row[0]: row for row in rows[2:]}  # after the header and the --- line
+
+
+def training_arguments() -> dict[str, object]:
+    """The keywords of notebook 03's `TrainingArguments(...)` call: literal values as values, the rest as source."""
+    import ast
+
+    for source in code_of(TRAIN_NOTEBOOK):
+        for node in ast.walk(ast.parse(source)) if "TrainingArguments(" in source else []:
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "TrainingArguments":
+                return {k.arg: ast.literal_eval(k.value) if isinstance(k.value, ast.Constant) else ast.unparse(k.value)
+                        for k in node.keywords if k.arg}
+    raise AssertionError("notebook 03 has no TrainingArguments(...) call")
+
+
+def test_workshop_gives_notebook_03s_exercise_rate_and_cpu_subset():
+    solutions = solution_sources(TRAIN_NOTEBOOK)
+    divisor = int(re.search(r"learning_rate / (\d+)", solutions[1]).group(1))
+    summary = next(cell.source for cell in nbformat.read(TRAIN_NOTEBOOK, as_version=4).cells
+                   if cell.cell_type == "markdown" and "**Exercises**" in cell.source)
+    assert f"learning rate {divisor} times smaller" in summary  # the exercise asks what its solution runs
+    subsets = {cpu_subset(source) for source in solutions.values()}
+    assert len(subsets) == 1, f"notebook 03's solutions train on different CPU subsets {subsets}: docs/workshop.md gives one"
+    train, validation, epochs = subsets.pop()
+
+    row = " | ".join(workshop_table_rows("What each notebook teaches, and its exercises")["03_train"])
+    assert f"learning rate {divisor} times smaller" in row, f"docs/workshop.md, 03_train row: the exercise's rate is {divisor} times smaller"
+    stated = re.search(r"CPU: ([\d,]+) training and ([\d,]+) validation sentences, (\d+) epochs", row)
+    assert stated, "docs/workshop.md, 03_train row: say 'CPU: N training and M validation sentences, E epochs'"
+    assert tuple(int(n.replace(",", "")) for n in stated.groups()) == (train, validation, epochs), (
+        f"docs/workshop.md, 03_train row: notebook 03's solutions train on {train} training and {validation} "
+        f"validation sentences for {epochs} epochs on a CPU")
+
+
+def test_every_learning_rate_in_the_workshop_guide_is_one_notebook_03_uses():
+    from ner_helpers.training import CHECKPOINT_RECIPES, GUIDE_RECIPE
+
+    rates = {GUIDE_RECIPE["learning_rate"]} | {recipe["learning_rate"] for recipe in CHECKPOINT_RECIPES.values()}
+    for rate in re.findall(r"\b\d(?:\.\d+)?e-\d+\b", WORKSHOP.read_text()):
+        assert float(rate) in rates, f"docs/workshop.md gives a learning rate {rate}; notebook 03's recipes use {sorted(rates)}"
+
+
+def test_workshop_exercise_numbers_are_the_notebooks():
+    for notebook, row in workshop_table_rows("What each notebook teaches, and its exercises").items():
+        numbers = [int(n) for n in re.findall(r"(?:^|; )(\d+)\. ", row[2])]
+        expected = exercise_numbers(nbformat.read(ROOT / "notebooks" / f"{notebook}.ipynb", as_version=4))
+        assert numbers == expected, f"docs/workshop.md lists exercises {numbers} of {notebook}, which has {expected}"
+
+
+def test_workshop_says_gpu_times_are_not_measured_while_the_reference_run_has_none():
+    reference = "\n".join(output.get("text", "") for cell in nbformat.read(ROOT / "reference-run" / "03_train.ipynb", as_version=4).cells
+                          for output in cell.get("outputs", []))
+    if "device: cuda" in reference:
+        pytest.skip("the reference run has a GPU timing: docs/workshop.md may give it")
+    text = WORKSHOP.read_text()
+    how_long = text.split("## How long each notebook takes", 1)[1].split("\n## ", 1)[0]
+    assert "**GPU:** not measured" in how_long
+    assert "timings above" not in text  # no pointer to a GPU timing that does not exist
+
+
+def test_workshop_checkpoint_facts_are_notebook_03s():
+    keywords = training_arguments()
+    spans = workshop_spans()
+    limits = [int(m.group(1)) for span in spans if (m := re.fullmatch(r"save_total_limit=(\d+)", span))]
+    assert limits == [keywords.get("save_total_limit")], f"notebook 03 sets save_total_limit={keywords.get('save_total_limit')}"
+    assert keywords.get("load_best_model_at_end") is True and "load_best_model_at_end" in spans
+    if any(span.startswith("save_only_model=") for span in spans):
+        assert "save_only_model" in keywords, (
+            "docs/workshop.md says checkpoints hold the model weights only (save_only_model), "
+            "but notebook 03's TrainingArguments do not set save_only_model")
+    readme = (ROOT / "README.md").read_text()
+    assert f'metric_for_best_model="{keywords["metric_for_best_model"]}"' in readme  # README's differences from the guide
+
+
+def test_workshop_drive_sizes_are_computed_from_the_default_models_parameter_count():
+    import torch
+    from transformers import AutoModelForTokenClassification, DistilBertConfig
+
+    from ner_helpers.data import WNUT17_LABELS
+    from ner_helpers.training import GUIDE_RECIPE
+
+    default = re.search(r'^model_checkpoint: str = "([^"]+)"', "\n".join(code_of(ROOT / "notebooks" / "02_preprocess.ipynb")), flags=re.MULTILINE)
+    assert default and default.group(1) == "distilbert/distilbert-base-uncased", "the sizes below are DistilBERT's"
+    with torch.device("meta"):  # counts parameters without allocating them; DistilBertConfig() is distilbert-base-uncased's
+        model = AutoModelForTokenClassification.from_config(DistilBertConfig(num_labels=len(WNUT17_LABELS)))
+    parameters = sum(p.numel() for p in model.parameters())
+    weights_mb = parameters * 4 / 1e6  # fp32, as Trainer saves it
+    with_adamw_gb = parameters * (4 + 8) / 1e9  # plus AdamW's two moments per parameter
+    epochs = int(GUIDE_RECIPE["num_train_epochs"])
+    kept = min(epochs, training_arguments()["save_total_limit"])
+    run_gb = (1 + kept) * weights_mb / 1e3  # model/ plus the checkpoints kept, weights only
+    section = WORKSHOP.read_text().split("### What a DistilBERT run leaves on Google Drive", 1)[1].split("\n## ", 1)[0]
+    section = " ".join(section.split())  # line breaks fall anywhere in a paragraph
+    assert f"{len(WNUT17_LABELS)} WNUT 17 labels has {parameters / 1e6:.1f} million parameters" in section
+    assert section.count(f"about {weights_mb:.0f} MB") == 2  # model/ and each checkpoint
+    assert f"would be about {with_adamw_gb:.1f} GB" in section
+    assert f"default {epochs} epochs leaves about {run_gb:.1f} GB" in section
