@@ -81,7 +81,7 @@ demo: $(STAMP)
 # the run slower than one process. TEST_WORKERS=0 runs everything in one process.
 TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(if $(WNUT17_DIR),WNUT17_DIR="$(abspath $(WNUT17_DIR))") OMP_NUM_THREADS=1 \
+	$(if $(WNUT17_DIR),WNUT17_DIR="$(abspath $(WNUT17_DIR))") OMP_NUM_THREADS=1 NER_RUN_SOLUTIONS=1 \
 		$(PY) -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 # The helpers' tests alone, in under a minute (docs/testing.md): what `make test` runs less the notebook kernels

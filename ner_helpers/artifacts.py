@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
+from typing import Any
 
 from .errors import MissingArtifactError
 
@@ -35,9 +36,18 @@ def require_artifact(artifacts_dir: str | os.PathLike, name: str) -> Path:
         notebook = PRODUCED_BY.get(name, "the earlier notebooks")
         raise MissingArtifactError(
             f"{path} not found: it is written by notebooks/{notebook}. Run that notebook first "
-            f"(with the same artifacts_dir={str(artifacts_dir)!r}), then run this one again."
+            f"(with the same artifacts_dir={str(artifacts_dir)!r}), then run this one again.",
+            notebook=PRODUCED_BY.get(name), path=path,
         )
     return path
+
+
+def find_artifacts(artifacts_dir: str | os.PathLike, *names: str) -> tuple[Any, ...]:
+    """`artifacts_dir` (on Colab, moved to Google Drive by `resolve_artifacts_dir`) and the path of each earlier
+    notebook's output named, in order; a missing one stops with the notebook to run first. The notebooks'
+    first cell after the parameters: `artifacts_dir, model_dir = find_artifacts(artifacts_dir, "model")`."""
+    artifacts_dir = resolve_artifacts_dir(artifacts_dir)
+    return (artifacts_dir, *(require_artifact(artifacts_dir, name) for name in names))
 
 
 def on_colab() -> bool:
@@ -69,25 +79,26 @@ def resolve_artifacts_dir(artifacts_dir: str | os.PathLike) -> str:
     return str(shared)
 
 
-def flush_drive() -> bool:
-    """On Colab, finish writing to Google Drive and unmount it; elsewhere do nothing. True when it flushed.
+def flush_drive() -> None:
+    """On Colab, wait until everything saved under Google Drive is written there; elsewhere do nothing.
 
     Drive copies what a notebook saves in the background, so files written a moment ago may not have
     reached Drive when the runtime stops, and the next notebook (in its own runtime) finds an older copy
-    or none. `google.colab.drive.flush_and_unmount()` waits until every file is on Drive. The last cell of
-    notebooks 01-05 (those that write artifacts) calls this; a later `resolve_artifacts_dir` mounts Drive again.
+    or none. `google.colab.drive.flush_and_unmount()` waits until every file is on Drive; Drive is then
+    mounted again, so the rest of the notebook (its exercises) goes on reading artifacts_dir. Notebooks
+    01-05 call this right after saving what the next notebook needs.
     """
     if not on_colab():
-        return False
+        return
     if not (COLAB_DRIVE_MOUNT / "MyDrive").exists():
         print("Google Drive is not mounted in this runtime: nothing to flush.")
-        return False
+        return
     from google.colab import drive  # only importable on Colab
 
     drive.flush_and_unmount()
-    print(f"Google Drive: everything saved under {COLAB_DRIVE_MOUNT / DRIVE_FOLDER} is written to Drive, and Drive is "
-          "unmounted. The next notebook finds it there; to go on in this one, run its first cells again (they mount Drive).")
-    return True
+    drive.mount(str(COLAB_DRIVE_MOUNT))
+    print(f"Google Drive: everything saved under {COLAB_DRIVE_MOUNT / DRIVE_FOLDER} is written to Drive; the next "
+          "notebook finds it there.")
 
 
 def scratch_artifacts_dir(artifacts_dir: str | os.PathLike, scratch: str = "artifacts-scratch") -> str:

@@ -152,7 +152,7 @@ def read_conll(
     """
     path = Path(path)
     if not path.is_file():
-        raise ConllFormatError(f"{path}: file not found.")
+        raise ConllFormatError(f"{path}: file not found.", file=path)
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8")
@@ -160,7 +160,8 @@ def read_conll(
         line_no = raw[: err.start].count(b"\n") + 1
         raise ConllFormatError(
             f"{path}, line {line_no}: bytes that are not UTF-8 ({raw[err.start:err.start + 4]!r}). "
-            "Save the file as UTF-8 and try again."
+            "Save the file as UTF-8 and try again.",
+            file=path, line=line_no,
         ) from None
     if text.startswith("\ufeff"):  # a byte-order mark left by some editors
         text = text[1:]
@@ -192,29 +193,33 @@ def read_conll(
             if len(columns) < 2:
                 raise ConllFormatError(
                     f"{path}, line {line_no}: expected a token and a tag separated by a tab or spaces "
-                    f"(token first, tag last), found 1 column in {line!r}."
+                    f"(token first, tag last), found 1 column in {line!r}.",
+                    file=path, line=line_no, columns=1,
                 )
             report.columns = len(columns)
         if len(columns) != report.columns:
             raise ConllFormatError(
                 f"{path}, line {line_no}: expected {report.columns} {report.separator}-separated columns "
-                f"as on line {first_line} (token first, tag last), found {len(columns)} in {line!r}."
+                f"as on line {first_line} (token first, tag last), found {len(columns)} in {line!r}.",
+                file=path, line=line_no, columns=len(columns),
             )
         token, tag = columns[0], columns[-1].strip()
         if not tag:
-            raise ConllFormatError(f"{path}, line {line_no}: empty tag for token {token!r}.")
+            raise ConllFormatError(f"{path}, line {line_no}: empty tag for token {token!r}.", file=path, line=line_no, tag="")
         if not token.strip():
             if tag == "O":  # a wart of some real corpora: nothing to learn from, so drop it
                 report.dropped_empty_tokens.append(line_no)
                 continue
             raise ConllFormatError(
                 f"{path}, line {line_no}: empty token with the entity tag {tag!r} in {line!r}. "
-                "Write the entity's word in the first column, or remove the line."
+                "Write the entity's word in the first column, or remove the line.",
+                file=path, line=line_no, tag=tag,
             )
         if tag != "O" and not (len(tag) > 2 and tag[0] in "BIESLU" and tag[1] == "-"):
             raise ConllFormatError(
                 f"{path}, line {line_no}: tag {tag!r} is not BIO (expected O, B-<type> or I-<type>; "
-                "IOB1, BIOES and BILOU tags are converted too)."
+                "IOB1, BIOES and BILOU tags are converted too).",
+                file=path, line=line_no, tag=tag,
             )
         tokens.append(token)
         tags.append(tag)
@@ -222,7 +227,7 @@ def read_conll(
     if tokens:
         raw_sentences.append((tokens, tags, lines))
     if not raw_sentences:
-        raise ConllFormatError(f"{path}: the file holds no sentences (is it empty?).")
+        raise ConllFormatError(f"{path}: the file holds no sentences (is it empty?).", file=path)
 
     sentences = _to_bio(raw_sentences, report)
     if label_names is not None:
@@ -232,7 +237,8 @@ def read_conll(
                 if tag not in allowed:
                     raise ConllFormatError(
                         f"{path}, line {line_no}: tag {tag!r} is not in the label set {list(label_names)}. "
-                        "Fix the tag, or load with label_names=None to discover the labels from the data."
+                        "Fix the tag, or load with label_names=None to discover the labels from the data.",
+                        file=path, line=line_no, tag=tag, label_names=label_names,
                     )
 
     report.sentences = len(sentences)

@@ -11,7 +11,7 @@ from typing import Mapping, Sequence
 import datasets
 
 from .conll import ConllReport, discover_labels, load_conll, ner_features
-from .errors import HubUnreachableError
+from .errors import HubUnreachableError, ParameterError
 
 # The order of the Hub data set's `ner_tags` ClassLabel: label ids depend on it.
 WNUT17_LABELS: list[str] = [
@@ -57,15 +57,18 @@ def check_data_files(data_files: object) -> dict[str, Path]:
     """`data_files` as {split: Path}, checked: a mapping, known split names, train present, files exist."""
     example = '{"train": "train.conll", "validation": "dev.conll", "test": "test.conll"}'
     if not isinstance(data_files, Mapping):
-        raise ValueError(
+        raise ParameterError(
             f"data_files must map split names to CoNLL files, e.g. {example}; got {data_files!r}. "
-            "(With make run: DATA_FILES=path/to/files.yaml, a YAML file of that mapping.)"
+            "(With make run: DATA_FILES=path/to/files.yaml, a YAML file of that mapping.)",
+            parameters=["data_files"],
         )
     unknown = [split for split in data_files if split not in SPLITS]
     if unknown:
-        raise ValueError(f"data_files has split name(s) {unknown}: use {', '.join(SPLITS)} (train is required).")
+        raise ParameterError(f"data_files has split name(s) {unknown}: use {', '.join(SPLITS)} (train is required).",
+                             parameters=["data_files"])
     if "train" not in data_files:
-        raise ValueError(f"data_files needs a 'train' file (validation and test are optional), e.g. {example}.")
+        raise ParameterError(f"data_files needs a 'train' file (validation and test are optional), e.g. {example}.",
+                             parameters=["data_files"])
     files = {split: Path(data_files[split]).expanduser() for split in SPLITS if split in data_files}
     for split, path in files.items():
         if not path.is_file():
@@ -155,12 +158,14 @@ def load_data(
     """
     routes = [name for name, value in (("data_dir", data_dir), ("data_files", data_files), ("dataset_name", dataset_name)) if value]
     if len(routes) > 1:
-        raise ValueError(
+        raise ParameterError(
             f"Both {' and '.join(routes)} are set: set only one (data_dir for WNUT 17's folder, data_files "
-            "for your CoNLL files, dataset_name for a Hub data set), and leave the others None."
+            "for your CoNLL files, dataset_name for a Hub data set), and leave the others None.",
+            parameters=routes,
         )
     if dataset_config and not dataset_name:
-        raise ValueError(f"dataset_config={dataset_config!r} is set without dataset_name: set dataset_name too, or dataset_config=None.")
+        raise ParameterError(f"dataset_config={dataset_config!r} is set without dataset_name: set dataset_name too, "
+                             "or dataset_config=None.", parameters=["dataset_config", "dataset_name"])
     say = print if verbose else (lambda *_: None)
     if data_files:
         reports: list[ConllReport] = []

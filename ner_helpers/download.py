@@ -76,7 +76,8 @@ def download_wnut17_files(
                 f"{url}: SHA-256 {found} differs from the known {expected}, so the file was not used "
                 "(a cut download, or the file changed upstream). Try again later, or download WNUT 17 "
                 "yourself and pass its folder: load_wnut17(data_dir='path/to/wnut17') or "
-                "make run DATA_DIR=path/to/wnut17."
+                "make run DATA_DIR=path/to/wnut17.",
+                url=url, expected=expected, found=found,
             )
         partial = path.with_suffix(path.suffix + ".partial")
         partial.write_bytes(data)

@@ -5,7 +5,29 @@ from typing import Sequence
 
 
 class ConllFormatError(ValueError):
-    """A CoNLL file that cannot be read: the message names the file and line."""
+    """A CoNLL file that cannot be read: the message names the file and line.
+
+    The facts are attributes too, for code and tests: `file`, `line` (None when the whole file is at fault),
+    `tag` (the tag refused, when the tag is the problem), `columns` (the columns found on a line that breaks
+    the layout), `label_names` (the label set a tag was checked against).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: object = None,
+        line: int | None = None,
+        tag: str | None = None,
+        columns: int | None = None,
+        label_names: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.file = None if file is None else str(file)
+        self.line = line
+        self.tag = tag
+        self.columns = columns
+        self.label_names = None if label_names is None else list(label_names)
 
 
 class HubUnreachableError(RuntimeError):
@@ -13,11 +35,30 @@ class HubUnreachableError(RuntimeError):
 
 
 class MissingArtifactError(FileNotFoundError):
-    """An earlier notebook's output is missing: the message names the notebook to run."""
+    """An earlier notebook's output is missing: the message names the notebook to run.
+
+    `notebook` (the notebook that writes it, e.g. "01_load_data.ipynb") and `path` (the file or folder
+    looked for) are attributes too, for code and tests.
+    """
+
+    def __init__(self, message: str, *, notebook: str | None = None, path: object = None) -> None:
+        super().__init__(message)
+        self.notebook = notebook
+        self.path = None if path is None else str(path)
 
 
 class ChecksumMismatchError(RuntimeError):
-    """A downloaded file differs from the known one: the message names the file and the way out."""
+    """A downloaded file differs from the known one: the message names the file and the way out.
+
+    `url`, `expected` and `found` (the SHA-256 digests) are attributes too, for code and tests.
+    """
+
+    def __init__(self, message: str, *, url: str | None = None, expected: str | None = None,
+                 found: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.expected = expected
+        self.found = found
 
 
 class ParameterError(ValueError):

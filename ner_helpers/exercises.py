@@ -12,6 +12,20 @@ from typing import Any, Sequence
 from .analysis import ERROR_CATEGORIES
 
 
+# Set to "1" by `make test` and `make run` (with its solutions), so that every solution cell runs there.
+RUN_SOLUTIONS_ENV = "NER_RUN_SOLUTIONS"
+
+
+def solution_wanted(reveal: bool) -> bool:
+    """Whether a solution cell runs its answer: when the learner asks (`reveal = True`, or the box ticked on
+    Colab), or when a test run asks for every solution ($NER_RUN_SOLUTIONS=1). Run all alone skips it, so no
+    answer is printed before the learner has tried."""
+    if reveal or os.environ.get(RUN_SOLUTIONS_ENV) == "1":
+        return True
+    print("Solution hidden: set reveal = True (on Colab, tick the box), then run this cell again.")
+    return False
+
+
 def _verdict(right: bool, hint: str) -> None:
     # Printed, not returned: a notebook cell would also echo a returned True/False under the verdict.
     print("right" if right else f"not yet: {hint}")

@@ -104,7 +104,7 @@ def nothing_learned(metrics: dict[str, Any]) -> str | None:
     if metrics.get("f1", 0) > 0:
         return None
     return ("WARNING: entity F1 is 0: the model found no entity (it most likely predicts only O). Train longer: more "
-            "sentences, more epochs or a higher learning rate (README, 'A quick first run', gives settings that learn).")
+            "sentences, more epochs or a higher learning rate (params/quick-start.yaml holds settings that learn on a CPU).")
 
 
 def seqeval_to_entity_metrics(result: dict[str, Any]) -> dict[str, Any]:

@@ -364,3 +364,11 @@ def _gpu_count() -> int:
 def hub_offline() -> bool:
     """Whether huggingface_hub is told to stay offline (it reads HF_HUB_OFFLINE the same way)."""
     return os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def print_versions(*packages: str) -> None:
+    """Print the installed release of each package, in the notebook's first cell after its parameters: what it
+    ran with, to compare with requirements.txt when something differs."""
+    from importlib.metadata import version
+
+    print("  ".join(f"{package} {version(package)}" for package in packages))

@@ -7,9 +7,8 @@ notebook and run the five lessons top to bottom in one runtime. It is generated,
 The generator keeps every cell of the five notebooks, in order and with its id (translations map cells
 by id), except each notebook's Colab install cell, its "## Parameters" heading and its parameters cell:
 one install cell and one parameters cell (every parameter once, the first notebook's default winning)
-stand at the top instead. Each lesson's closing `flush_drive()` cell (and the line of prose before it) is
-kept only after the last lesson: in one runtime, Drive stays mounted until the end. Its metadata asks Colab
-for a GPU runtime (`colab_links.with_runtime`), as `make colab-links` writes it.
+stand at the top instead, and only the first lesson's parameter check is kept (it checks them all). Its
+metadata asks Colab for a GPU runtime (`colab_links.with_runtime`), as `make colab-links` writes it.
 """
 from __future__ import annotations
 
@@ -69,11 +68,6 @@ def _one_parameter_check(source: str, first: bool) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
-def is_flush_cell(cell: nbformat.NotebookNode) -> bool:
-    """A lesson's closing cell that writes everything to Google Drive and unmounts it (`flush_drive()`)."""
-    return cell.cell_type == "code" and "flush_drive()" in cell.source
-
-
 def build() -> nbformat.NotebookNode:
     """The all-in-one notebook, built from the five lessons as they are on disk."""
     lessons = [nbformat.read(notebook_path(name, NOTEBOOK_DIR), as_version=4) for name in LESSONS]
@@ -88,10 +82,6 @@ def build() -> nbformat.NotebookNode:
         skip = {index} | {i for i, cell in enumerate(cells) if is_install_cell(cell)}
         if index > 0 and cells[index - 1].cell_type == "markdown" and cells[index - 1].source.startswith("## Parameters"):
             skip.add(index - 1)
-        if name != LESSONS[-1]:  # unmounting Drive between lessons of one runtime would only make the next mount it again
-            for i, cell in enumerate(cells):
-                if is_flush_cell(cell):
-                    skip |= {i, i - 1} if i > 0 and cells[i - 1].cell_type == "markdown" else {i}
         for i, cell in enumerate(cells):
             if i in skip:
                 continue

@@ -37,39 +37,29 @@ BADGE_RE = re.compile(r"\[!\[Open In Colab\]\([^)]*colab-badge\.svg\)\]\([^)]*\)
 # A link to a helper's source, `[`name`](<where>ner_helpers/module.py)`: on GitHub when the repository
 # has a public home (Colab opens it there), else relative to the notebook (JupyterLab and GitHub's viewer open it).
 SOURCE_LINK_RE = re.compile(r"\]\((?:https://github\.com/[^/)\s]+/[^/)\s]+/blob/[^/)\s]+/|(?:\.\./)+)(ner_helpers/\w+\.py(?:#L\d+)?)\)")
-REPO_LINE_RE = re.compile(r'^REPO, BRANCH = .*$', re.MULTILINE)
 PINS_LINE_RE = re.compile(r'^    %pip install -q (?!--no-deps)(?!"ner_helpers).*$', re.MULTILINE)
 
-INSTALL_TEMPLATE = '''\
-# On Colab: the releases requirements.txt pins (Colab's own torch is kept), then ner_helpers from GitHub.
-# `make colab-links` writes the two lines below from repo_tools/colab.toml and requirements.txt; elsewhere
-# `make setup` has installed everything and this cell does nothing.
+# The install cell is a Colab form: Colab shows its #@title line and hides the code (cell metadata
+# {"cellView": "form"}, as Colab saves a form). Elsewhere `make setup` has installed everything and the cell does
+# nothing. Every line counts as plumbing in the lessons (repo_tools/lesson_size.py), so the cell stays this short.
+FORM_METADATA = {"cellView": "form"}
+INSTALL_TEMPLATE = """\
+#@title Colab setup: the pinned releases, then ner_helpers (outside Colab this cell does nothing)
 import sys
-
-REPO, BRANCH = {repo_line}
 if "google.colab" in sys.modules:
     %pip install -q {pins}
-    if not REPO.startswith("YOUR_GITHUB_USER/"):
-        %pip install -q --no-deps "ner_helpers @ git+https://github.com/{{REPO}}.git@{{BRANCH}}"
-    else:  # placeholder: no public repository named yet, so install from a zip of it, in /content or on Drive
-        import glob
-        import os
-
-        zips = sorted(glob.glob("/content/*.zip"))
-        if not zips:  # none uploaded to this runtime: look in {drive_name}/ on Google Drive, which every runtime sees
-            from google.colab import drive
-
-            if not os.path.isdir("{mount}/MyDrive"):
-                drive.mount("{mount}")
-            zips = sorted(glob.glob("{drive_folder}/*.zip"))
-        if zips:
-            print("installing ner_helpers from", zips[0])
-            %pip install -q --no-deps "{{zips[0]}}"
-        else:
-            print("These notebooks name no GitHub repository yet (REPO is a placeholder), so ner_helpers is not installed.\\n"
-                  "Upload a zip of the repository (Files pane, Upload) and rerun this cell, or put the zip once in\\n"
-                  "{drive_name}/ on your Google Drive, where every runtime finds it, or publish\\n"
-                  "a fork and run `make colab-links REPO=owner/name BRANCH=main` in it (see README, Colab links).")'''
+{helpers}"""
+# With a public repository: ner_helpers from GitHub. No braces or $ in it: IPython expands both in a %pip line.
+FROM_GITHUB = '    %pip install -q --no-deps "ner_helpers @ git+https://github.com/{repo}.git@{branch}"'
+# With the placeholder: a zip of the repository uploaded to /content, else kept in MyDrive/wnut17-ner/ on Drive
+# (every runtime sees it; the lessons mount Drive a cell later anyway). %pip runs through bash, so the shell picks
+# the first zip (`ls -U` keeps /content first); with none (or a broken one) pip fails and the echo says what to do.
+# One line for the mount: each line of the cell is one more line of plumbing in every lesson.
+FROM_ZIP = """\
+    from google.colab import drive; drive.mount("{mount}")  # no public repository yet: ner_helpers from a zip of it
+    %pip install --no-deps $(ls -U {content}/*.zip {drive_folder}/*.zip 2>/dev/null | head -1) || echo "ner_helpers is not \
+installed: put a zip of the repository in {content} or in {drive_name}/ on Google Drive and rerun this cell \
+(docs/colab.md, Without a public repository).\""""
 # Notebooks that train ask Colab for a GPU runtime in their metadata: `accelerator` is what Colab reads
 # when it opens a notebook, `colab.gpuType` the GPU it picks (what Colab itself saves after Runtime >
 # Change runtime type > T4 GPU; T4 is the free tier's). Matched by name, so the Japanese edition and the
@@ -140,10 +130,14 @@ def rewrite_source_links(source: str, notebook: Path, repo: str, branch: str, ro
 
 
 def install_cell(repo: str, branch: str, pins: list[str]) -> str:
-    return INSTALL_TEMPLATE.format(
-        repo_line=f'"{repo}", "{branch}"', pins=" ".join(pins),
-        mount=COLAB_DRIVE_MOUNT.as_posix(), drive_folder=(COLAB_DRIVE_MOUNT / DRIVE_FOLDER).as_posix(), drive_name=DRIVE_FOLDER,
-    )
+    """The install cell's source: the pins, then ner_helpers from GitHub, or from a zip while `repo` is the placeholder."""
+    if repo == PLACEHOLDER:
+        content = COLAB_DRIVE_MOUNT.parent.as_posix()
+        helpers = FROM_ZIP.format(mount=COLAB_DRIVE_MOUNT.as_posix(), content=content,
+                                  drive_folder=(COLAB_DRIVE_MOUNT / DRIVE_FOLDER).as_posix(), drive_name=DRIVE_FOLDER)
+    else:
+        helpers = FROM_GITHUB.format(repo=repo, branch=branch)
+    return INSTALL_TEMPLATE.format(pins=" ".join(pins), helpers=helpers)
 
 
 def _code_only(source: str) -> list[str]:
@@ -153,15 +147,15 @@ def _code_only(source: str) -> list[str]:
 
 
 def rewrite_install(source: str, repo: str, branch: str, pins: list[str]) -> str:
-    """Replace the generated lines of an install cell (comments may be translated); a cell whose code is
-    not the template's (an older install cell) is replaced whole."""
-    if not REPO_LINE_RE.search(source) or not PINS_LINE_RE.search(source):
-        return install_cell(repo, branch, pins)
-    source = REPO_LINE_RE.sub(lambda _: f'REPO, BRANCH = "{repo}", "{branch}"', source)
-    source = PINS_LINE_RE.sub(lambda _: f"    %pip install -q {' '.join(pins)}", source, count=1)
-    if _code_only(source) != _code_only(install_cell(repo, branch, pins)):
-        return install_cell(repo, branch, pins)
-    return source
+    """The install cell for the setting: `source` itself when only its comments differ (they may be translated),
+    else the generated cell."""
+    wanted = install_cell(repo, branch, pins)
+    return source if _code_only(source) == _code_only(wanted) else wanted
+
+
+def as_form(metadata: dict) -> dict:
+    """A copy of an install cell's metadata that makes Colab show it as a form (its title, the code hidden)."""
+    return {**copy.deepcopy(dict(metadata)), **FORM_METADATA}
 
 
 def wants_gpu(notebook: Path) -> bool:
@@ -202,7 +196,8 @@ def disagreements(root: Path = ROOT, config: Path = CONFIG) -> list[str]:
         if badges != [badge(path, repo, branch, root)]:
             problems.append(f"{name}: badge {badges or 'missing'} differs from the setting ({repo}@{branch})")
         installs = [c for c in cells if is_install_cell(c)]
-        if len(installs) != 1 or rewrite_install(installs[0].source, repo, branch, pins) != installs[0].source:
+        if (len(installs) != 1 or rewrite_install(installs[0].source, repo, branch, pins) != installs[0].source
+                or as_form(installs[0].metadata) != dict(installs[0].metadata)):
             problems.append(f"{name}: install cell differs from the setting ({repo}@{branch}) or requirements.txt")
         if any(rewrite_source_links(c.source, path, repo, branch, root) != c.source for c in cells if c.cell_type == "markdown"):
             problems.append(f"{name}: a link to a helper's source differs from the setting ({repo}@{branch})")
@@ -219,7 +214,7 @@ def apply(root: Path = ROOT, config: Path = CONFIG) -> list[Path]:
     changed = []
     for path in notebooks(root):
         notebook = nbformat.read(path, as_version=4)
-        before = ([c.source for c in notebook.cells], copy.deepcopy(dict(notebook.metadata)))
+        before = copy.deepcopy(([(c.source, dict(c.metadata)) for c in notebook.cells], dict(notebook.metadata)))
         notebook.metadata = nbformat.from_dict(with_runtime(notebook.metadata, path))
         for cell in notebook.cells:
             if cell.cell_type == "markdown":
@@ -227,7 +222,8 @@ def apply(root: Path = ROOT, config: Path = CONFIG) -> list[Path]:
                 cell.source = rewrite_source_links(cell.source, path, repo, branch, root)
             elif is_install_cell(cell):
                 cell.source = rewrite_install(cell.source, repo, branch, pins)
-        if ([c.source for c in notebook.cells], dict(notebook.metadata)) != before:
+                cell.metadata = nbformat.from_dict(as_form(cell.metadata))
+        if ([(c.source, dict(c.metadata)) for c in notebook.cells], dict(notebook.metadata)) != before:
             nbformat.write(notebook, path)
             changed.append(path)
     return changed

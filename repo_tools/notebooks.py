@@ -72,5 +72,5 @@ def write_parameters_cells(names: list[str], notebook_dir: Path = NOTEBOOK_DIR) 
 
 
 def is_install_cell(cell: nbformat.NotebookNode) -> bool:
-    """The Colab install cell each notebook opens with (`make colab-links` writes its two generated lines)."""
+    """The Colab install cell each notebook opens with (`make colab-links` writes it: a Colab form, its code run only on Colab)."""
     return cell.cell_type == "code" and '"google.colab" in sys.modules' in cell.source and "%pip install" in cell.source

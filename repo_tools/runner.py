@@ -147,6 +147,7 @@ def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: boo
     import nbformat
     import papermill
 
+    from ner_helpers.exercises import RUN_SOLUTIONS_ENV
     from repo_tools.student_notebooks import student_copy
 
     source = NOTEBOOK_DIR / f"{name}.ipynb"
@@ -154,6 +155,7 @@ def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: boo
     print(f"== {name} {own}" + ("" if solutions else " (without the solutions)"), flush=True)
     notebook = str(source) if solutions else student_copy(nbformat.read(source, as_version=4))
     start = time.perf_counter()
+    os.environ[RUN_SOLUTIONS_ENV] = "1" if solutions else "0"  # the kernel inherits it: every solution cell runs its answer
     papermill.execute_notebook(
         notebook, str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
         kernel_name="python3", progress_bar=False,

@@ -5,6 +5,7 @@ when WNUT17_DIR names a folder of the WNUT 17 files, else skips)."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -63,13 +64,14 @@ def test_tag_with_trailing_space_is_checked_against_the_label_set(write_conll):
 def test_crlf_line_numbers_in_errors_are_the_editor_line_numbers(write_conll):
     from ner_helpers.errors import ConllFormatError
 
-    with pytest.raises(ConllFormatError, match=r"line 4: expected 2 tab-separated columns"):
+    with pytest.raises(ConllFormatError) as error:
         read_conll(write_conll("a\tO\r\n\r\nb\tO\r\nc O\r\n"))
+    assert (error.value.line, error.value.columns) == (4, 1)
 
 
 def test_orphan_i_after_a_sentence_break_is_repaired(write_conll):
     # The I- opens a new sentence: there is nothing before it to continue, even of the same type.
-    with pytest.warns(UserWarning, match=r"1 I- tag\(s\).*lines 3\)"):
+    with pytest.warns(UserWarning, match="lines 3"):
         sentences, report = read_conll(write_conll("Ann\tB-person\n\nBob\tI-person\nCy\tI-person\n"))
     assert sentences == [(["Ann"], ["B-person"]), (["Bob", "Cy"], ["B-person", "I-person"])]
     assert report.repaired_orphan_i == [3]
@@ -105,38 +107,45 @@ def test_windows_line_endings_and_repeated_blank_lines_are_accepted(write_conll)
     assert sentences == [(["a", "b"], ["O", "B-group"]), (["c"], ["O"])]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("a\tO\nb O\n", r"data\.conll, line 2: expected 2 tab-separated columns as on line 1"),  # a tab file: a space-separated line breaks it
-    ("a\tO\n\nb\tO\tX\n", r"line 3: expected 2 tab-separated columns as on line 1 .*found 3"),
-    ("a\tO\nb\t\n", r"line 2: empty tag"),
-    ("a\tO\nb\tPERSON\n", r"line 2: tag 'PERSON' is not BIO"),
-    ("a\tO\n\tB-PER\n", r"data\.conll, line 2: empty token with the entity tag 'B-PER'"),
-    ("a O\nb\n", r"line 2: expected 2 space-separated columns as on line 1 .*found 1"),
-    ("lonely\n", r"line 1: expected a token and a tag separated by a tab or spaces"),
+@pytest.mark.parametrize("content, line, tag, columns", [
+    ("a\tO\nb O\n", 2, None, 1),  # a tab file: a space-separated line breaks it
+    ("a\tO\n\nb\tO\tX\n", 3, None, 3),
+    ("a\tO\nb\t\n", 2, "", None),
+    ("a\tO\nb\tPERSON\n", 2, "PERSON", None),
+    ("a\tO\n\tB-PER\n", 2, "B-PER", None),
+    ("a O\nb\n", 2, None, 1),
+    ("lonely\n", 1, None, 1),
 ], ids=["space-line-in-tab-file", "three-columns", "empty-tag", "tag-not-bio", "empty-token-with-entity-tag",
         "one-column", "one-column-first-line"])
-def test_malformed_line_names_file_and_line(write_conll, content, message):
-    with pytest.raises(ConllFormatError, match=message):
-        read_conll(write_conll(content))
+def test_malformed_line_names_file_and_line(write_conll, content, line, tag, columns):
+    path = write_conll(content)
+    with pytest.raises(ConllFormatError) as error:
+        read_conll(path)
+    assert (error.value.file, error.value.line, error.value.tag, error.value.columns) == (str(path), line, tag, columns)
+    assert f"{path}, line {line}" in str(error.value)  # the user reads where to look
 
 
 def test_unknown_label_names_file_line_and_label_set(write_conll):
     path = write_conll("a\tO\n\nb\tB-animal\n")
-    with pytest.raises(ConllFormatError, match=r"line 3: tag 'B-animal' is not in the label set"):
+    with pytest.raises(ConllFormatError) as error:
         load_conll({"train": path}, label_names=WNUT17_LABELS)
+    assert (error.value.file, error.value.line, error.value.tag) == (str(path), 3, "B-animal")
+    assert error.value.label_names == WNUT17_LABELS
 
 
 def test_orphan_i_tag_is_repaired_to_b_with_a_warning(write_conll):
     path = write_conll("a\tO\nb\tI-person\nc\tI-person\nd\tB-group\ne\tI-location\n")
-    with pytest.warns(UserWarning, match=r"2 I- tag\(s\).*lines 2, 5"):
+    with pytest.warns(UserWarning, match="lines 2, 5"):
         sentences, report = read_conll(path)
     assert sentences[0][1] == ["O", "B-person", "I-person", "B-group", "B-location"]
     assert report.repaired_orphan_i == [2, 5]
 
 
 def test_empty_file_is_an_error(write_conll):
-    with pytest.raises(ConllFormatError, match="holds no sentences"):
-        read_conll(write_conll("\n\n"))
+    path = write_conll("\n\n")
+    with pytest.raises(ConllFormatError) as error:
+        read_conll(path)
+    assert (error.value.file, error.value.line) == (str(path), None)
 
 
 # --- Errors name the file, the line and the fix; warnings point at the caller's line.
@@ -232,8 +241,9 @@ def test_iob1_keeps_two_touching_entities_of_one_type_apart():
 
 def test_bio_file_with_a_stray_i_tag_is_repaired_with_a_warning_not_read_as_iob1(write_conll):
     path = write_conll("a\tB-PER\nb\tO\nc\tI-LOC\n")
-    with pytest.warns(UserWarning, match=r"1 I- tag\(s\) with no B- or I- of the same type .* \(lines 3\)"):
+    with pytest.warns(UserWarning, match="lines 3"):
         sentences, report = read_conll(path)
+    assert report.repaired_orphan_i == [3]
     assert report.scheme == "BIO" and sentences[0][1] == ["B-PER", "O", "B-LOC"]
 
 
@@ -244,7 +254,7 @@ def test_a_token_with_spaces_is_kept_in_a_tab_separated_file(write_conll):
 
 def test_empty_token_lines_tagged_o_are_dropped_with_count_and_line_numbers(write_conll):
     path = write_conll("a\tO\n\tO\nb\tB-PER\n\n\tO\nc\tO\n")
-    with pytest.warns(UserWarning, match=r"2 line\(s\) with an empty token and the tag O were dropped \(lines 2, 5\)"):
+    with pytest.warns(UserWarning, match="lines 2, 5"):
         sentences, report = read_conll(path)
     assert sentences == [(["a", "b"], ["O", "B-PER"]), (["c"], ["O"])]
     assert report.dropped_empty_tokens == [2, 5]
@@ -347,7 +357,7 @@ def test_real_data_in_bioes_with_empty_token_lines_reads_back_the_same(original,
     for tokens, tags in original:
         lines += [f"{token}\t{tag}" for token, tag in zip(tokens, to_bioes(tags))] + ["\tO", ""]
     (tmp_path / "train.tsv").write_text("\n".join(lines), encoding="utf-8")
-    with pytest.warns(UserWarning, match=f"{len(original)} line\\(s\\) with an empty token and the tag O were dropped"):
+    with pytest.warns(UserWarning, match=f"^{re.escape(str(tmp_path / 'train.tsv'))}: {len(original)} "):  # the file and the count
         dataset = load_data(data_files={"train": tmp_path / "train.tsv"}, verbose=False)
     names = dataset["train"].features["ner_tags"].feature.names
     assert sorted(names) == sorted(WNUT17_LABELS)
@@ -362,6 +372,6 @@ def test_an_annotation_export_is_checked_against_the_label_set_as_a_conll_file_i
     from ner_helpers.errors import AnnotationFormatError
 
     export = TESTS_DIR / "data" / "annotations" / "doccano_export.jsonl"
-    with pytest.raises(AnnotationFormatError, match=r"document \d+ has tag\(s\) \['B-corporation', 'I-corporation'\], not in the label set"):
+    with pytest.raises(AnnotationFormatError, match=re.escape(str(['B-corporation', 'I-corporation']))):  # the tags refused
         load_conll({"train": export}, label_names=["O", "B-location", "I-location", "B-person", "I-person",
                                                    "B-creative-work", "I-creative-work"])

@@ -15,7 +15,7 @@ from ner_helpers.data import (
     HUB_PARQUET_REVISION, WNUT17_FILES, WNUT17_LABELS, cast_to_wnut17_features, complete_splits, evaluation_split,
     is_wnut17, load_data, load_hub_dataset, load_wnut17,
 )
-from ner_helpers.errors import HubUnreachableError
+from ner_helpers.errors import HubUnreachableError, ParameterError
 
 TESTS_DIR = Path(__file__).parent
 FORMATS = TESTS_DIR / "data" / "formats"
@@ -83,17 +83,15 @@ def test_wnut17_folder_errors_name_every_file(tmp_path):
 
     with pytest.raises(FileNotFoundError) as error:
         wnut17_files(tmp_path / "none")
-    assert str(error.value) == (
-        f"Data folder {tmp_path / 'none'} does not exist. Pass the folder that holds wnut17train.conll, "
-        "emerging.dev.conll, emerging.test.annotated, or data_dir=None to download WNUT 17 from the Hub."
-    )
+    message = str(error.value)
+    assert str(tmp_path / "none") in message and "data_dir=None" in message  # the folder, and the way out
+    assert all(name in message for name in WNUT17_FILES.values())  # what the folder must hold
     (tmp_path / "wnut17train.conll").write_text("")
     with pytest.raises(FileNotFoundError) as error:
         wnut17_files(tmp_path)
-    assert str(error.value) == (
-        f"Data folder {tmp_path} lacks emerging.dev.conll, emerging.test.annotated. WNUT 17 needs "
-        "wnut17train.conll (train), emerging.dev.conll (validation), emerging.test.annotated (test)."
-    )
+    # The missing files come first, before the list of all three that starts with the one present.
+    named_missing = str(error.value).split("wnut17train.conll")[0]
+    assert "emerging.dev.conll" in named_missing and "emerging.test.annotated" in named_missing
 
 
 def test_a_wnut17_folder_keeps_the_13_labels_even_when_some_never_occur(tmp_path):
@@ -156,8 +154,11 @@ def test_both_routes_failing_names_both_and_the_offline_route(online, monkeypatc
         raise ConnectionError("Name or service not known")
 
     monkeypatch.setattr(download, "http_get", no_network)
-    with pytest.raises(HubUnreachableError, match=r"nor its original files from github.com/leondz/emerging_entities_17 \(ConnectionError.*data_dir="):
+    with pytest.raises(HubUnreachableError) as error:
         load_wnut17()
+    message = str(error.value)  # both routes named with what went wrong, then the offline route
+    assert data.HUB_DATASET in message and download.REPOSITORY in message and "Name or service not known" in message
+    assert "data_dir=" in message
 
 
 def test_the_fallback_keeps_wnut17s_labels_and_says_what_failed_in_one_line(online, monkeypatch, tmp_path, capsys, serve):
@@ -237,7 +238,7 @@ def test_notebook_04_scores_test_when_there_is_one(splits, expected):
 
 
 def test_a_train_split_too_small_to_split_says_so(write_conll):
-    with pytest.raises(ValueError, match=r"The train split holds 1 sentence\(s\): too few to set aside a validation split"):
+    with pytest.raises(ValueError, match=r"\b1 sentence"):  # the count the user has
         load_data(data_files={"train": write_conll("a\tB-PER\n")})
 
 
@@ -247,10 +248,9 @@ def test_verbose_false_prints_nothing_even_when_splits_are_made(write_conll, cap
     assert list(dataset) == ["train", "validation"] and capsys.readouterr().out == ""
     load_data(data_files={"train": train})
     printed = capsys.readouterr().out
-    assert "No validation split: 2 of the 20 training sentences (10%, seed 42)" in printed
-    assert printed.rstrip().endswith(
-        "No test split: notebook 04 will score the validation split (and say so in its tables and plots)."
-    )
+    validation_note, test_note = printed.strip().splitlines()[-2:]
+    assert all(fact in validation_note for fact in ("2 of the 20", "10%", "seed 42"))  # set aside, of, share, seed
+    assert "notebook 04" in test_note and "validation" in test_note  # what will be scored instead
 
 
 def test_the_default_seed_is_42_and_two_sentences_are_enough(capsys):
@@ -269,50 +269,57 @@ def test_a_test_split_is_not_reported_missing(capsys):
 
 
 def test_two_routes_at_once_are_refused_whole(tmp_path):
-    with pytest.raises(ValueError) as error:
+    with pytest.raises(ParameterError) as error:
         load_data(data_dir=str(tmp_path), dataset_name="someone/ner")
-    assert str(error.value) == (
-        "Both data_dir and dataset_name are set: set only one (data_dir for WNUT 17's folder, data_files "
-        "for your CoNLL files, dataset_name for a Hub data set), and leave the others None."
-    )
+    assert error.value.parameters == ["data_dir", "dataset_name"]
+    assert all(f"{route} for" in str(error.value) for route in ("data_dir", "data_files", "dataset_name"))  # each route's use
 
 
 def test_two_routes_at_once_is_an_error_naming_both_parameters(sample_dir):
-    with pytest.raises(ValueError, match=r"Both data_dir and data_files are set: set only one"):
+    with pytest.raises(ParameterError) as error:
         load_data(data_dir=sample_dir, data_files={"train": FORMATS / "bio.tsv"})
-    with pytest.raises(ValueError, match=r"Both data_files and dataset_name are set"):
+    assert error.value.parameters == ["data_dir", "data_files"]
+    with pytest.raises(ParameterError) as error:
         load_data(data_files={"train": FORMATS / "bio.tsv"}, dataset_name="eriktks/conll2003")
-    with pytest.raises(ValueError, match=r"dataset_config='en' is set without dataset_name"):
+    assert error.value.parameters == ["data_files", "dataset_name"]
+    with pytest.raises(ParameterError) as error:
         load_data(dataset_config="en")
+    assert error.value.parameters == ["dataset_config", "dataset_name"]
 
 
 @pytest.mark.parametrize(
-    "data_files, message",
+    "data_files, facts",
     [
-        ("train.conll", r"data_files must map split names to CoNLL files"),
-        ({"dev": "x"}, r"data_files has split name\(s\) \['dev'\]: use train, validation, test"),
-        ({"test": str(FORMATS / "bio.tsv")}, r"data_files needs a 'train' file"),
-        ({"train": "no/such/file.txt"}, r"data_files\['train'\]: no/such/file.txt is not a file"),
+        ("train.conll", ["'train.conll'"]),  # what was given
+        ({"dev": "x"}, ["['dev']", "train, validation, test"]),  # the split refused, the ones accepted
+        ({"test": str(FORMATS / "bio.tsv")}, ["'train'"]),  # the split missing
     ],
 )
-def test_data_files_mistakes_get_a_message_naming_the_parameter(data_files, message):
-    with pytest.raises((ValueError, FileNotFoundError), match=message):
+def test_data_files_mistakes_get_a_message_naming_the_parameter(data_files, facts):
+    with pytest.raises(ParameterError) as error:
         load_data(data_files=data_files)
+    assert error.value.parameters == ["data_files"]
+    assert all(fact in str(error.value) for fact in facts)
 
 
-@pytest.mark.parametrize("data_files, message", [
-    ("train.conll", 'data_files must map split names to CoNLL files, e.g. {"train": "train.conll", "validation": '
-                    '"dev.conll", "test": "test.conll"}; got \'train.conll\'. (With make run: DATA_FILES=path/to/files.yaml, '
-                    'a YAML file of that mapping.)'),
-    ({"test": "t.conll"}, 'data_files needs a \'train\' file (validation and test are optional), e.g. {"train": '
-                          '"train.conll", "validation": "dev.conll", "test": "test.conll"}.'),
-])
-def test_data_files_errors_show_a_whole_example(data_files, message):
-    from ner_helpers.data import check_data_files
+def test_a_data_files_entry_that_is_no_file_names_the_split_and_the_path():
+    with pytest.raises(FileNotFoundError) as error:
+        load_data(data_files={"train": "no/such/file.txt"})
+    assert "data_files['train']" in str(error.value) and "no/such/file.txt" in str(error.value)
 
-    with pytest.raises(ValueError) as error:
+
+@pytest.mark.parametrize("data_files", ["train.conll", {"test": "t.conll"}])
+def test_data_files_errors_show_a_whole_example(data_files):
+    """The example in the message is a mapping `check_data_files` accepts, split for split."""
+    import ast
+    import re
+
+    from ner_helpers.data import SPLITS, check_data_files
+
+    with pytest.raises(ParameterError) as error:
         check_data_files(data_files)
-    assert str(error.value) == message
+    example = ast.literal_eval(re.search(r"\{.*?\}", str(error.value)).group())
+    assert list(example) == list(SPLITS)
 
 
 def test_wnut17_is_recognised_by_its_label_set(sample_dir):
@@ -326,16 +333,13 @@ def test_a_label_name_needs_a_type_after_its_prefix():
     _bio_label_names(["O", "B-X", "I-X", "B-LOC"], "here")  # one-letter types are types
     with pytest.raises(ValueError) as error:
         _bio_label_names(["O", "B-", "I-X"], "here")
-    assert str(error.value) == "here: label names ['B-'] are not BIO (O, B-<type>, I-<type>); the notebooks need BIO tags."
+    assert str(error.value).startswith("here: ") and "['B-']" in str(error.value)  # where, and only the bad name
 
 
 # --- load_hub_dataset (dataset_name): a stand-in for `datasets.load_dataset`, and local copies written at test time.
 
 PER = ["O", "B-PER", "I-PER"]
-OFFLINE_ROUTES = (
-    "Check its name (and dataset_config) on huggingface.co/datasets; to work offline, pass a local copy as "
-    "dataset_name (a folder written by save_to_disk, or one with Parquet files), or CoNLL files as data_files."
-)
+OFFLINE_ROUTES = ("huggingface.co/datasets", "dataset_name", "save_to_disk", "Parquet", "data_files")  # the ways out
 
 
 def hub_split(rows: int = 2, ids: list[str] | None = None) -> datasets.Dataset:
@@ -381,7 +385,9 @@ def test_another_hub_error_is_not_retried_and_names_the_offline_routes(hub, conf
     with pytest.raises(HubUnreachableError) as error:
         load_hub_dataset("someone/ner", config)
     assert len(hub.calls) == 1
-    assert str(error.value) == f"Could not load the data set {where} (ConnectionError: no network). " + OFFLINE_ROUTES
+    message = str(error.value)
+    assert where in message and "ConnectionError: no network" in message  # which data set, and why
+    assert all(route in message for route in OFFLINE_ROUTES)
 
 
 def test_a_single_split_becomes_train_and_gets_ids(hub):
@@ -412,27 +418,20 @@ def test_splits_the_notebooks_cannot_use_are_named(hub, splits):
     hub.answers = [datasets.DatasetDict({split: hub_split() for split in splits})]
     with pytest.raises(ValueError) as error:
         load_hub_dataset("someone/ner", "en")
-    assert str(error.value) == (
-        f"someone/ner (en): splits {splits}; the notebooks need train (and optionally validation, test)."
-    )
+    assert str(error.value).startswith("someone/ner (en): ") and str(splits) in str(error.value)
 
 
 def test_missing_columns_and_unnamed_tags_say_how_to_fix_them(hub):
     hub.answers = [hub_split().rename_column("tokens", "words")]
     with pytest.raises(ValueError) as error:
         load_hub_dataset("someone/ner")
-    assert str(error.value) == (
-        "someone/ner: no column(s) ['tokens'] (it has ['words', 'ner_tags']). The notebooks need `tokens` (lists of "
-        "words) and `ner_tags` (lists of tags): rename the columns with DatasetDict.rename_column and save a copy."
-    )
+    message = str(error.value)  # the columns missing, those there, and the fix
+    assert "['tokens']" in message and "['words', 'ner_tags']" in message and "rename_column" in message
     hub.answers = [hub_split().cast_column("ner_tags", datasets.Sequence(datasets.Value("int64")))]
     with pytest.raises(ValueError) as error:
         load_hub_dataset("someone/ner")
-    assert str(error.value).startswith("someone/ner: ner_tags holds ")
-    assert str(error.value).endswith(
-        " without label names (no ClassLabel), so the tags cannot be read. Cast it to a Sequence of "
-        "ClassLabel(names=[...]) and save a copy."
-    )
+    message = str(error.value)  # the data set, the feature found, and the fix
+    assert message.startswith("someone/ner: ") and "int64" in message and "ClassLabel(names=" in message
 
 
 def test_labels_that_are_not_bio_are_named_with_the_data_set(hub):
@@ -440,15 +439,15 @@ def test_labels_that_are_not_bio_are_named_with_the_data_set(hub):
     hub.answers = [split]
     with pytest.raises(ValueError) as error:
         load_hub_dataset("someone/ner", "en")
-    assert str(error.value) == (
-        "someone/ner (en): label names ['PER'] are not BIO (O, B-<type>, I-<type>); the notebooks need BIO tags."
-    )
+    assert str(error.value).startswith("someone/ner (en): ") and "['PER']" in str(error.value)
 
 
 def test_unreachable_hub_data_set_names_the_offline_routes():
     # conftest sets HF_DATASETS_OFFLINE=1: the Hub cannot be reached.
-    with pytest.raises(HubUnreachableError, match=r"Could not load the data set no-such-user/no-such-ner \(en\).*data_files"):
+    with pytest.raises(HubUnreachableError) as error:
         load_data(dataset_name="no-such-user/no-such-ner", dataset_config="en")
+    assert "no-such-user/no-such-ner (en)" in str(error.value)
+    assert all(route in str(error.value) for route in OFFLINE_ROUTES)
 
 
 def hub_like(names=PER_LOC_ORG) -> datasets.DatasetDict:
@@ -504,5 +503,6 @@ def test_hub_style_data_set_with_string_tags_gets_discovered_labels(tmp_path):
 
 def test_hub_style_data_set_without_the_columns_says_which_are_missing(tmp_path):
     datasets.DatasetDict({"train": datasets.Dataset.from_dict({"words": [["a"]], "labels": [[0]]})}).save_to_disk(tmp_path / "c")
-    with pytest.raises(ValueError, match=r"no column\(s\) \['tokens', 'ner_tags'\] \(it has \['words', 'labels'\]\)"):
+    with pytest.raises(ValueError) as error:
         load_data(dataset_name=str(tmp_path / "c"))
+    assert "['tokens', 'ner_tags']" in str(error.value) and "['words', 'labels']" in str(error.value)

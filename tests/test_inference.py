@@ -214,10 +214,11 @@ def test_many_entities_across_many_windows_each_found_once(edge_blind, tiny_toke
 
 
 def test_stride_must_leave_room_in_the_window(edge_blind, tiny_tokenizer):
-    with pytest.raises(ValueError, match="stride must be between 0 and 9 for windows of 12 tokens"):
-        predict_entities("the new my", edge_blind, tiny_tokenizer, stride=10)
-    with pytest.raises(ValueError, match="stride must be between 0 and 9"):
-        predict_entities("the new my", edge_blind, tiny_tokenizer, stride=-1)
+    for stride in (10, -1):  # 12-token windows hold 10 content tokens: strides 0 to 9 leave room
+        with pytest.raises(ValueError) as error:
+            predict_entities("the new my", edge_blind, tiny_tokenizer, stride=stride)
+        assert all(fact in str(error.value) for fact in ("stride", "0 and 9", "12 tokens"))
+    assert predict_entities("the new my", edge_blind, tiny_tokenizer, stride=9) is not None  # the bound is allowed
 
 
 @pytest.mark.parametrize("word_index", range(1, 12))
@@ -439,8 +440,9 @@ def test_batched_tweet_words_equal_one_by_one(sample_dir, tiny_model, tiny_token
 
 
 def test_unknown_word_mode_is_an_error(tiny_model, tiny_tokenizer):
-    with pytest.raises(ValueError, match='words must be "tweet" or "tokenizer"'):
+    with pytest.raises(ValueError) as error:
         predict_entities("x", tiny_model, tiny_tokenizer, words="spaces")
+    assert all(fact in str(error.value) for fact in ('"tweet"', '"tokenizer"', "'spaces'"))  # accepted, and given
 
 
 @pytest.mark.skipif(not os.environ.get("WNUT17_DIR"), reason="set WNUT17_DIR to the folder of the real WNUT 17 files")
@@ -498,16 +500,14 @@ def test_a_missing_file_names_the_parameter_and_the_default(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     with pytest.raises(FileNotFoundError) as failure:
         read_texts("no-such.txt")
-    assert str(failure.value) == (
-        f"texts_file='no-such.txt': no such file (relative paths start from {tmp_path}). Give a text file with one text "
-        "per line, or texts_file=None for the evaluation sentences notebook 02 kept."
-    )
+    message = str(failure.value)  # the parameter and file, where relative paths start, and the default
+    assert "texts_file='no-such.txt'" in message and str(tmp_path) in message and "texts_file=None" in message
 
 
 def test_a_folder_is_not_a_texts_file(tmp_path):
     with pytest.raises(FileNotFoundError) as failure:
         read_texts(tmp_path)
-    assert str(failure.value) == f"texts_file={str(tmp_path)!r} is a folder: give a text file with one text per line, or texts_file=None."
+    assert f"texts_file={str(tmp_path)!r}" in str(failure.value) and "texts_file=None" in str(failure.value)
 
 
 @pytest.mark.parametrize(
@@ -525,7 +525,7 @@ def test_a_file_that_is_not_utf8_text_says_so(tmp_path, content, where):
     path.write_bytes(content)
     with pytest.raises(ValueError) as failure:
         read_texts(path)
-    assert str(failure.value) == f"texts_file={str(path)!r}: not UTF-8 text ({where}). Give a plain text file saved as UTF-8, one text per line."
+    assert f"texts_file={str(path)!r}" in str(failure.value) and where in str(failure.value)  # the file, the byte
 
 
 def test_an_empty_file_says_it_holds_no_text(tmp_path):
@@ -533,7 +533,7 @@ def test_an_empty_file_says_it_holds_no_text(tmp_path):
     path.write_text("\n  \n")
     with pytest.raises(ValueError) as failure:
         read_texts(path)
-    assert str(failure.value) == f"texts_file={str(path)!r}: the file holds no text (it is empty or blank). Write one text per line."
+    assert f"texts_file={str(path)!r}" in str(failure.value)
 
 
 # ---- notebook-facing helpers

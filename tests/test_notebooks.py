@@ -5,6 +5,8 @@ pytest run and compares the outputs of cells tagged `nbval-check-output`.
 """
 from __future__ import annotations
 
+import ast
+
 import re
 from pathlib import Path
 
@@ -73,23 +75,31 @@ def test_notebook_opens_with_badge_colab_install_and_versions_and_ends_with_exer
     assert "colab-badge.svg" in cells[0].source
     install = next(cell for cell in cells if "%pip install" in cell.source)
     assert 'if "google.colab" in sys.modules:' in install.source
-    assert any("importlib.metadata import version" in cell.source for cell in cells[:6])
+    assert any("print_versions(" in cell.source for cell in cells[:6])
     summary = max(i for i, cell in enumerate(cells) if cell.cell_type == "markdown" and "## Summary" in cell.source)
     assert "Exercises" in cells[summary].source
-    # After the summary come only the exercises' answer checks and their solutions, and last, in a notebook that
-    # writes artifacts, the cell that flushes Google Drive on Colab with its line of prose.
-    after = cells[summary + 1 :]
-    if after and "flush_drive()" in after[-1].source:
-        assert after[-2].cell_type == "markdown" and "Google Drive" in after[-2].source
-        after = after[:-2]
-    for cell in after:
+    # After the summary come only the exercises' answer checks and their solutions.
+    for cell in cells[summary + 1 :]:
         assert {"solution", "solution-prose"} & set(cell.metadata.get("tags", [])) or "Exercise" in cell.source, cell.source[:60]
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_every_lesson_ends_by_flushing_drive(name):
+def test_every_lesson_flushes_drive_once_before_its_summary_and_solutions(name):
     cells = read(name).cells
-    assert cells[-1].cell_type == "code" and "flush_drive()" in cells[-1].source and "solution" not in cells[-1].metadata.get("tags", [])
+    summary = max(i for i, cell in enumerate(cells) if cell.cell_type == "markdown" and "## Summary" in cell.source)
+    flushing = [i for i, cell in enumerate(cells) if "flush_drive()" in cell.source]
+    assert len(flushing) == 1 and flushing[0] < summary
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_run_all_prints_no_solution_until_the_learner_asks(name):
+    # Each solution runs its answer only under `if solution_wanted(reveal):`, reveal False by default.
+    for cell in read(name).cells:
+        if "solution" in cell.metadata.get("tags", []):
+            tree = ast.parse(cell.source)
+            assert ast.unparse(tree.body[0]) == "reveal = False"
+            assert [ast.unparse(node.test) for node in tree.body if isinstance(node, ast.If)] == ["solution_wanted(reveal)"]
+            assert all(isinstance(node, (ast.Assign, ast.ImportFrom, ast.If)) for node in tree.body)
 
 
 @pytest.mark.parametrize("name", LESSONS[1:])
@@ -103,7 +113,7 @@ def test_notebook_checks_earlier_artifacts_right_after_its_parameters(name):
 def test_code_cells_are_preceded_by_prose(name):
     cells = read(name).cells
     for previous, cell in zip(cells, cells[1:]):
-        if cell.cell_type == "code" and "require_artifact" not in cell.source and "importlib.metadata" not in cell.source:
+        if cell.cell_type == "code" and "require_artifact" not in cell.source and "check_notebook" not in cell.source:
             assert previous.cell_type == "markdown" or cell.source.startswith("#"), cell.source[:60]
 
 

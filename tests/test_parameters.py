@@ -218,5 +218,24 @@ def test_the_cell_after_the_parameters_checks_them_first(name):
     cells = notebook_cells(name)
     index = next(i for i, cell in enumerate(cells) if "parameters" in cell.metadata.get("tags", []))
     tree = ast.parse(cells[index + 1].source)
-    call = tree.body[1].value  # right after its import: nothing is read or written before it
-    assert ast.unparse(call) == f"check_notebook('{name}', globals())"
+    first = next(node for node in tree.body if not isinstance(node, (ast.Import, ast.ImportFrom)))
+    assert ast.unparse(first) == f"check_notebook('{name}', globals())"  # nothing is read or written before it
+
+
+def test_the_parameters_page_is_generated_from_the_specification():
+    from repo_tools import parameters_doc
+
+    assert parameters_doc.PAGE.read_text() == parameters_doc.render(), "run `make regenerate`"
+
+
+def test_readmes_parameter_table_names_real_parameters_and_makefile_variables():
+    import re
+
+    section = (ROOT / "README.md").read_text().split("## Running with other parameters", 1)[1].split("\n## ", 1)[0]
+    makefile = set(re.findall(r"^([A-Z][A-Z0-9_]*) \?=", (ROOT / "Makefile").read_text(), re.M))
+    rows = [line.split(" | ")[:2] for line in section.splitlines() if line.startswith("| `")]
+    assert rows
+    for variables, parameters in rows:
+        assert set(re.findall(r"`([A-Z_]+)", variables)) <= makefile, variables
+        named = set(re.findall(r"`([a-z_]+)`", parameters))
+        assert named <= {p.name for p in parameters_of(ALL_IN_ONE).values()}, parameters

@@ -353,9 +353,10 @@ def test_fine_tune_with_a_final_fit_retrains_the_best_epoch_on_train_and_validat
 def test_fine_tune_without_a_checkpoint_to_resume_says_so(tiny_model_dir, tiny_tokenizer, tokenized, tmp_path):
     from ner_helpers.training import fine_tune
 
-    with pytest.raises(FileNotFoundError, match="holds no checkpoint"):
+    with pytest.raises(FileNotFoundError) as failure:
         fine_tune(str(tiny_model_dir), WNUT17_LABELS, tiny_tokenizer, tokenized["train"], tokenized["validation"],
                   tmp_path, resume_from_checkpoint=True, use_cpu=True)
+    assert str(tmp_path) in str(failure.value) and "resume_from_checkpoint=False" in str(failure.value)
 
 
 # --- The precision chosen for the machine: bf16 only where it is native, on the GPU and on the CPU (faked devices).
@@ -413,8 +414,9 @@ def test_cpu_bf16_true_with_native_support_is_silent(cpu_only, monkeypatch, recw
 
 
 def test_unknown_setting_is_refused(cpu_only):
-    with pytest.raises(ValueError, match="'auto'"):
+    with pytest.raises(ValueError) as error:
         training.mixed_precision("yes")
+    assert all(fact in str(error.value) for fact in ("cpu_bf16", "True", "False", "'auto'", "'yes'"))
 
 
 def test_training_arguments_resolve_auto(cpu_only, monkeypatch, tmp_path):
@@ -442,38 +444,36 @@ def test_training_arguments_default_to_the_guides_recipe(cpu_only, monkeypatch, 
     assert str(grouped.train_sampling_strategy) == "group_by_length"
 
 
-@pytest.mark.parametrize("native, line", [
-    (True, "precision: bf16 on fake GPU (native bf16)"), (False, "precision: fp16 on fake GPU (no native bf16 on this GPU)"),
-])
-def test_gpu_line_names_the_first_gpu_and_why(monkeypatch, capsys, native, line):
+@pytest.mark.parametrize("native, precision", [(True, "bf16"), (False, "fp16")])
+def test_gpu_line_names_the_first_gpu_and_why(monkeypatch, capsys, native, precision):
     asked = []
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: asked.append(index) or "fake GPU")
     monkeypatch.setattr(training, "gpu_has_native_bf16", lambda: native)
-    training.mixed_precision()
-    assert capsys.readouterr().out == line + "\n" and asked == [0]
+    chosen = training.mixed_precision()
+    assert chosen == {"bf16": precision == "bf16", "fp16": precision == "fp16"} and asked == [0]
+    [line] = capsys.readouterr().out.splitlines()  # one line: the precision, the GPU, and whether bf16 is native
+    assert line.split()[1] == precision and "fake GPU" in line and ("no native" in line) is not native
 
 
-@pytest.mark.parametrize("setting, native, line", [
-    ("auto", True, "precision: bf16 autocast on the CPU (cpu_bf16='auto': this CPU has native bf16)"),
-    ("auto", False, "precision: fp32 on the CPU (cpu_bf16='auto': this CPU has no native bf16 (AVX512-BF16/AMX))"),
-    (True, True, "precision: bf16 autocast on the CPU (cpu_bf16=True)"),
-    (False, True, "precision: fp32 on the CPU (cpu_bf16=False)"),
+@pytest.mark.parametrize("setting, native, precision", [
+    ("auto", True, "bf16"), ("auto", False, "fp32"), (True, True, "bf16"), (False, True, "fp32"),
 ])
-def test_cpu_line_says_which_precision_and_why(cpu_only, monkeypatch, capsys, setting, native, line):
+def test_cpu_line_says_which_precision_and_why(cpu_only, monkeypatch, capsys, setting, native, precision):
     monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: native)
-    training.mixed_precision(cpu_bf16=setting)
-    assert capsys.readouterr().out == line + "\n"
+    assert training.mixed_precision(cpu_bf16=setting)["bf16"] is (precision == "bf16")
+    [line] = capsys.readouterr().out.splitlines()  # one line: the precision, the setting, and for "auto" the CPU
+    assert line.split()[1] == precision and f"cpu_bf16={setting!r}" in line
+    if setting == "auto":
+        assert ("no native" in line) is not native
 
 
 def test_forced_cpu_bf16_warning_is_whole_and_points_at_the_caller(cpu_only, monkeypatch, warning_caller):
     monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
     with pytest.warns(UserWarning) as record:
         training.mixed_precision(cpu_bf16=True, verbose=False)
-    assert str(record[0].message) == (
-        "cpu_bf16=True on a CPU without native bf16 (no AVX512-BF16 or AMX): bf16 is emulated and "
-        "training will be several times slower than fp32. Use cpu_bf16='auto' or False."
-    )
+    message = str(record[0].message)  # the setting, the instruction sets missing, and the ways out
+    assert all(fact in message for fact in ("cpu_bf16=True", "AVX512-BF16", "AMX", "cpu_bf16='auto'", "False"))
     assert record[0].filename.endswith(warning_caller(training, __file__))
 
 
@@ -502,17 +502,20 @@ def test_values_given_are_kept():
 
 
 def test_offline_encoder_with_the_guides_values_warns_and_names_the_parameter_file():
-    with pytest.warns(UserWarning, match=r"0\.237.*params/offline-minilm\.yaml.*None"):
+    with pytest.warns(UserWarning) as record:
         assert recipe_for("offline-minilm", 2e-5, 2) == (2e-5, 2)
+    message = str(record[0].message)  # the measured F1, where the recipe lives, and the values None would give
+    assert all(fact in message for fact in ("0.237", "params/offline-minilm.yaml", "None", "0.0001", " 3"))
 
 
 def test_each_value_left_to_none_says_where_it_came_from(capsys):
     assert recipe_for("distilbert/distilbert-base-uncased", None, 4) == (2e-5, 4)
-    assert capsys.readouterr().out == "learning_rate=None: 2e-05, the guide's\n"
+    [line] = capsys.readouterr().out.splitlines()  # only the value left to None is reported
+    assert line.startswith("learning_rate=None: 2e-05") and "guide" in line
     assert recipe_for("offline-minilm", 3e-5, None) == (3e-5, 3)
-    printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "num_train_epochs=None: 3, the recipe for offline-minilm"
-    assert printed[1].startswith("why: ") and "0.237" in printed[1]
+    chosen, why = capsys.readouterr().out.splitlines()
+    assert chosen.startswith("num_train_epochs=None: 3") and "offline-minilm" in chosen
+    assert "0.237" in why
 
 
 def test_a_known_checkpoint_with_one_value_left_to_none_is_not_warned(recwarn, capsys):
@@ -593,7 +596,8 @@ def test_fine_tune_builds_trains_and_times_the_run_and_the_final_fit(stand_in_tr
     assert (run.trainer, run.validated, run.train_result) == (final, first, f"trained in {tmp_path}")
     assert run.log_history == HISTORY and run.best_checkpoint == f"{tmp_path}/checkpoint-4"
     assert (run.chosen_epochs, run.train_seconds) == (2, 9.0)  # epoch 2 has the best F1; 7 s + 2 s on the fake clock
-    assert capsys.readouterr().out == "final fit: 2 epoch(s) on train + validation\n"
+    [line] = capsys.readouterr().out.splitlines()
+    assert "final fit" in line and " 2 " in line  # the epochs chosen
 
 
 def test_fine_tune_without_a_final_fit_keeps_the_validated_run(stand_in_trainers, tmp_path, capsys):
@@ -624,15 +628,15 @@ def test_fine_tune_resumes_from_the_last_checkpoint_of_its_output_dir(stand_in_t
     training.fine_tune("ckpt", ["O"], "tok", "train", "validation", tmp_path / "out", resume_from_checkpoint=True)
     assert asked == [str(tmp_path / "out")]
     assert built[0][2].resumed_from == [f"{tmp_path / 'out'}/checkpoint-8"]
-    assert capsys.readouterr().out == f"resuming from {tmp_path / 'out'}/checkpoint-8\n"
+    [line] = capsys.readouterr().out.splitlines()
+    assert line.endswith(f"{tmp_path / 'out'}/checkpoint-8")  # the checkpoint resumed from
 
 
 def test_fine_tune_resuming_without_a_checkpoint_names_the_folder(stand_in_trainers, tmp_path, monkeypatch):
     monkeypatch.setattr("transformers.trainer_utils.get_last_checkpoint", lambda folder: None)
     with pytest.raises(FileNotFoundError) as failure:
         training.fine_tune("ckpt", ["O"], "tok", "train", "validation", tmp_path, resume_from_checkpoint=True)
-    assert str(failure.value) == (f"resume_from_checkpoint=True, but {tmp_path} holds no checkpoint: "
-                                  "run with resume_from_checkpoint=False.")
+    assert str(tmp_path) in str(failure.value) and "resume_from_checkpoint=False" in str(failure.value)  # where, way out
 
 
 def test_fine_tune_prints_only_in_the_main_process(monkeypatch, tmp_path, capsys):

@@ -180,7 +180,8 @@ def test_make_colab_links_rewrites_every_notebook_from_one_setting(tmp_path):
     expected = nbformat.read(root / "tests" / "expected_notebooks" / "03_train.ipynb", as_version=4)
     assert "/blob/spring-2027/notebooks/03_train.ipynb)" in expected.cells[0].source
     install = next(cell for cell in ja.cells if is_install_cell(cell))
-    assert 'REPO, BRANCH = "someone/wnut17-fork", "spring-2027"' in install.source
+    assert '"ner_helpers @ git+https://github.com/someone/wnut17-fork.git@spring-2027"' in install.source
+    assert install.metadata["cellView"] == "form"  # Colab shows the form's title, not the code
     # Links to a helper's source follow the setting too: on GitHub once the repository has a home.
     lesson = "\n".join(c.source for c in nbformat.read(root / "notebooks" / "05_inference.ipynb", as_version=4).cells)
     assert "](https://github.com/someone/wnut17-fork/blob/spring-2027/ner_helpers/highlight.py)" in lesson
@@ -311,22 +312,13 @@ def test_make_colab_links_writes_the_gpu_metadata_and_all_in_one_builds_the_same
     assert colab_links.with_runtime(metadata, Path("notebooks/01_load_data.ipynb")) == {"colab": {"provenance": []}, "kernelspec": {}}
 
 
-def test_install_cell_looks_for_the_zip_in_content_then_in_the_drive_folder_the_notebooks_share():
-    from ner_helpers.artifacts import COLAB_DRIVE_MOUNT, DRIVE_FOLDER
-
-    cell = colab_links.install_cell(colab_links.PLACEHOLDER, "main", colab_links.colab_pins())
-    content, mount, drive = (cell.index(s) for s in (
-        'glob.glob("/content/*.zip")', f'drive.mount("{COLAB_DRIVE_MOUNT}")', f'glob.glob("{COLAB_DRIVE_MOUNT / DRIVE_FOLDER}/*.zip")'))
-    assert content < mount < drive  # Drive is mounted only when /content holds no zip
-    assert 'print("installing ner_helpers from", zips[0])' in cell  # says where it found the zip
-
-
 def test_an_install_cell_with_older_code_is_replaced_and_one_with_translated_comments_is_kept():
     pins = colab_links.colab_pins()
     current = colab_links.install_cell(colab_links.PLACEHOLDER, "main", pins)
-    older = current.replace('        if not zips:', '        if False:')
+    older = current.replace("drive.mount(", "print(")
     assert colab_links.rewrite_install(older, colab_links.PLACEHOLDER, "main", pins) == current
-    translated = current.replace("# On Colab: the releases", "# Colab では、requirements.txt の")
+    translated = current.replace("#@title Colab setup: the pinned releases", "#@title Colab の準備: requirements.txt の版")
+    assert translated != current
     assert colab_links.rewrite_install(translated, colab_links.PLACEHOLDER, "main", pins) == translated
 
 
