@@ -42,7 +42,7 @@ RUN_ARGS = $(if $(DATA_DIR),--data-dir "$(DATA_DIR)") $(if $(DATA_FILES),--data-
 	$(if $(PARAMS),--params "$(PARAMS)") $(if $(RESUME),--resume-from-checkpoint) $(if $(PUSH),--push-to-hub) \
 	$(if $(filter 0,$(SOLUTIONS)),--no-solutions) --make-variables "$(COMMAND_LINE_VARIABLES)"
 
-.PHONY: setup run sweep test test-fast reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation demo
+.PHONY: setup run sweep test test-fast regenerate reference bench train-ddp expected-notebooks notebooks-ja colab-links student-notebooks clean all-in-one mutation demo
 
 setup: $(STAMP)
 
@@ -125,6 +125,16 @@ student-notebooks: $(STAMP)
 # After editing a notebook: regenerate the classroom notebook (notebooks/all_in_one.ipynb); a test fails when it is stale.
 all-in-one: $(STAMP)
 	$(PY) -m repo_tools.all_in_one
+
+# After editing a notebook: every generated notebook and file, one after the other, each from what the one before
+# wrote: the Colab badges and install cells (which the copies then carry), the classroom notebook, the Japanese
+# edition, the nbval copies (executed: a few minutes). Not in it: the reference run (`make reference`), which
+# needs the real WNUT 17 files, and the student copies (`make student-notebooks`), git-ignored and made on demand.
+regenerate: $(STAMP)
+	$(MAKE) --no-print-directory colab-links
+	$(MAKE) --no-print-directory all-in-one
+	$(MAKE) --no-print-directory notebooks-ja
+	$(MAKE) --no-print-directory expected-notebooks
 
 # The committed reference run: real WNUT 17, offline encoder, CPU.
 reference: $(STAMP)

@@ -7,7 +7,7 @@ Gradio for a temporary public link (up to a week); a Space is the permanent way 
 
 The page runs the model through `pipeline("token-classification")`, as notebook 05 does, with the
 aggregation strategy chosen on the page, and reads texts longer than the model's limit in overlapping
-windows (`stride`, a quarter of the limit, as in notebook 05 section 5), so no entity past the limit is lost.
+windows (`stride`, a quarter of the limit, as in notebook 08, section 4), so no entity past the limit is lost.
 
 This file needs only gradio and transformers (not ner_helpers), so that demo/ can be pushed to a Space as it is.
 """
@@ -118,7 +118,7 @@ def build_demo(model_dir: str | os.PathLike, examples: Sequence[str] | None = No
         )
         text = gr.Textbox(label="Text", lines=4, placeholder="Type a sentence", elem_id=TEXT_ID)
         strategy = gr.Radio(STRATEGIES, value=DEFAULT_STRATEGY, label="Aggregation strategy", elem_id=STRATEGY_ID,
-                            info="how the labels of a word's sub-tokens become one entity (notebook 05, section 2)")
+                            info="how the labels of a word's sub-tokens become one entity (notebook 08, section 6)")
         submit = gr.Button("Find entities", variant="primary", elem_id=SUBMIT_ID)
         output = gr.HighlightedText(label="Entities", show_legend=False, elem_id=OUTPUT_ID)
         if examples:

@@ -108,7 +108,7 @@ def load_token_classifier(model_checkpoint: str, label_names: Sequence[str], fre
 
     id2label = dict(enumerate(label_names))
     label2id = {label: i for i, label in id2label.items()}
-    # Loading an encoder into a token classifier reports the pooler it drops and the new head it adds (notebook 03,
+    # Loading an encoder into a token classifier reports the pretraining layers it drops and the new head it adds (notebook 03,
     # section 2, explains that report once); the runs this helper makes for exercises and tools stay quiet.
     verbosity = transformers_logging.get_verbosity()
     transformers_logging.set_verbosity_error()

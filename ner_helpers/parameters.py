@@ -164,7 +164,7 @@ SPEC: tuple[Parameter, ...] = (
               (LESSON_04,), _AtLeast(0)),
     # 05_inference
     Parameter("text", "str", "Zendaya and Timothee Chalamet watched SZA at Glastonbury",
-              "rare names that split into sub-words; the guide's example is in section 4",
+              "rare names that split into sub-words; the guide's own example is judged in notebook 08, section 7",
               "a text (an empty one is allowed)", (LESSON_05,)),
     Parameter("batch_size", "int", 32, "texts per forward pass in batch inference", "a whole number of at least 1",
               (LESSON_05, FURTHER_INFERENCE), _AtLeast(1)),

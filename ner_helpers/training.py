@@ -93,7 +93,7 @@ def training_arguments(
         load_best_model_at_end=True,
         metric_for_best_model="f1",
         greater_is_better=True,
-        save_total_limit=2,
+        save_total_limit=1,  # while training: the latest checkpoint (to resume) and the best; at the end only the best
         seed=seed,
         data_seed=seed,
         push_to_hub=push_to_hub,

@@ -8,7 +8,6 @@ import pytest
 from conftest import HAND_MADE_GOLD, HAND_MADE_PREDICTED
 from ner_helpers.analysis import (
     ERROR_CATEGORIES,
-    GUIDE_RECIPE_F1_RANGE,
     GUIDE_RUN_MODEL_CARDS,
     NO_ENTITY,
     categorize_errors,
@@ -133,8 +132,9 @@ def test_every_wrong_entity_is_in_exactly_one_error():
 
 
 def test_mismatched_lengths_are_an_error():
-    with pytest.raises(ValueError, match="Sentence 0"):
+    with pytest.raises(ValueError) as error:
         categorize_errors([["a", "b"]], [["O", "O"]], [["O"]])
+    assert "Sentence 0" in str(error.value) and "2 " in str(error.value) and "1 " in str(error.value)
     with pytest.raises(ValueError):
         categorize_errors([["a"]], [["O"]], [])
 
@@ -200,8 +200,9 @@ def test_confusion_matrix_rows_are_gold_support_and_columns_predicted_counts():
 
 
 def test_confusion_matrix_rejects_a_type_outside_label_types():
-    with pytest.raises(ValueError, match="location"):
+    with pytest.raises(ValueError) as error:
         entity_confusion_matrix(HAND_MADE_GOLD, HAND_MADE_PREDICTED, ["person"])
+    assert "'location'" in str(error.value) and "['person']" in str(error.value)  # the type refused, those accepted
 
 
 # per_type_table, log_history_table, compare_with_published
@@ -271,7 +272,11 @@ def test_comparison_places_f1_against_the_published_range(f1, words):
 
 
 def test_published_range_is_the_range_of_the_named_model_cards():
-    assert GUIDE_RECIPE_F1_RANGE == (min(GUIDE_RUN_MODEL_CARDS.values()), max(GUIDE_RUN_MODEL_CARDS.values()))
+    """Every named card's F1 is placed within the range; a hair below the lowest card or above the highest is not."""
+    scores = sorted(GUIDE_RUN_MODEL_CARDS.values())
+    assert all("is within" in compare_with_published(f1) for f1 in scores)
+    assert "is below" in compare_with_published(scores[0] - 0.001)
+    assert "is above" in compare_with_published(scores[-1] + 0.001)
     assert all(name.count("/") == 1 and 0 < f1 < 1 for name, f1 in GUIDE_RUN_MODEL_CARDS.items())
 
 
@@ -281,8 +286,9 @@ def test_comparison_places_f1_against_the_shared_tasks_best_system(f1, words):
 
 
 def test_comparison_rejects_a_percentage():
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(ValueError) as error:
         compare_with_published(36.5)
+    assert "36.5" in str(error.value) and "between 0 and 1" in str(error.value)  # the value given, the range accepted
 
 
 # ---- notebook-facing helpers

@@ -37,7 +37,7 @@ def load_app():
 
 
 def pipeline_entities(model_dir: Path, text: str, strategy: str = "first", stride: int | None = 64 // 4) -> list[tuple[int, str, str]]:
-    """(start, surface, type) of each entity `pipeline` finds, read with windows as notebook 05 reads long texts."""
+    """(start, surface, type) of each entity `pipeline` finds, read with windows as notebook 08 reads long texts (section 4)."""
     from transformers import pipeline
 
     ner = pipeline("token-classification", model=str(model_dir), aggregation_strategy=strategy, device="cpu")

@@ -81,3 +81,29 @@ def test_a_checkpoint_with_a_head_for_other_labels_gets_a_new_head(tiny_model_di
 
     model = load_token_classifier(str(tiny_model_dir), PER_LOC_ORG)  # the tiny model's head has WNUT 17's 13 labels
     assert model.classifier.out_features == 7 and model.config.id2label[5] == "B-PER"
+
+
+def test_notebook_03_refuses_a_checkpoint_other_than_the_one_02_tokenized_for(tiny_model_dir, tmp_path, monkeypatch):
+    from ner_helpers.errors import ParameterError
+    from ner_helpers.models import checkpoint_to_train
+
+    assert checkpoint_to_train(None, "distilbert/distilbert-base-uncased") == "distilbert/distilbert-base-uncased"
+    assert checkpoint_to_train("distilbert/distilbert-base-uncased", "distilbert/distilbert-base-uncased") == "distilbert/distilbert-base-uncased"
+    with pytest.raises(ParameterError) as error:
+        checkpoint_to_train("FacebookAI/roberta-base", "distilbert/distilbert-base-uncased")
+    assert error.value.parameters == ["model_checkpoint"]
+    assert "FacebookAI/roberta-base" in str(error.value) and "distilbert/distilbert-base-uncased" in str(error.value)
+    # The same folder written two ways (relative, absolute, through a link) is the same checkpoint.
+    monkeypatch.chdir(tiny_model_dir.parent)
+    (tmp_path / "link").symlink_to(tiny_model_dir)
+    assert checkpoint_to_train(tiny_model_dir.name, str(tiny_model_dir)) == str(tiny_model_dir)
+    assert checkpoint_to_train(str(tmp_path / "link"), str(tiny_model_dir)) == str(tiny_model_dir)
+    with pytest.raises(ParameterError):
+        checkpoint_to_train(str(tmp_path), str(tiny_model_dir))  # another folder
+
+
+def test_a_model_folder_may_start_with_the_home_folder(tiny_model_dir, monkeypatch):
+    from ner_helpers.models import checkpoint_path
+
+    monkeypatch.setenv("HOME", str(tiny_model_dir.parent))
+    assert checkpoint_path(f"~/{tiny_model_dir.name}") == str(tiny_model_dir)

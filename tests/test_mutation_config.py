@@ -1,6 +1,13 @@
-"""The mutation-testing configuration (`make mutation`, docs/mutation.md) loads and names real files."""
+"""The mutation-testing configuration (`make mutation`, docs/mutation.md): what it mutates can be killed by the
+tests it runs, those tests leave notebooks and training out, and `make mutation` starts mutmut offline with the
+mutants first on the path."""
 from __future__ import annotations
 
+import ast
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,26 +15,34 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_mutmut_reads_the_configuration(monkeypatch):
+@pytest.fixture()
+def config(monkeypatch):
+    """mutmut's configuration as mutmut reads it from pyproject.toml."""
     configuration = pytest.importorskip("mutmut.configuration", reason="pip install -r requirements.txt (mutmut)")
     monkeypatch.chdir(ROOT)
     configuration.reset_config()
     try:
-        config = configuration.config()
+        yield configuration.config()
     finally:
         configuration.reset_config()
-    assert config.process_isolation == configuration.ProcessIsolation.FORKSERVER  # fork crashes with torch
-    assert [str(p) for p in config.source_paths] == ["ner_helpers", "repo_tools"]
-    logic = ["align", "metrics", "data", "conll", "inference", "highlight", "training", "hardware", "parameters"]
-    assert config.only_mutate == [f"ner_helpers/{m}.py" for m in logic] + ["repo_tools/runner.py"]
-    assert all((ROOT / path).is_file() for path in config.only_mutate)
-    assert config.should_mutate("ner_helpers/metrics.py") and not config.should_mutate("ner_helpers/plots.py")
-    # Fast tests only: no nbval, no notebook runs, no training marker.
+
+
+def selected_test_files(config) -> list[Path]:
+    """The test files mutmut runs against each mutant: tests/ less the ones left out."""
     args = config.pytest_add_cli_args + config.pytest_add_cli_args_test_selection
-    assert "no:nbval" in args and "not training" in args and "addopts=" in args
-    assert "no:unraisableexception" in args
-    assert "--ignore=tests/test_notebooks.py" in args
+    ignored = {ROOT / arg.split("=", 1)[1] for arg in args if arg.startswith("--ignore=")}
+    return [path for path in sorted((ROOT / "tests").glob("test_*.py")) if path not in ignored]
+
+
+def test_mutmut_reads_the_configuration(config):
+    configuration = sys.modules["mutmut.configuration"]
+    assert config.process_isolation == configuration.ProcessIsolation.FORKSERVER  # fork crashes with torch
+    assert config.only_mutate and all((ROOT / path).is_file() for path in config.only_mutate)
+    assert all(config.should_mutate(path) for path in config.only_mutate)
+    outside = [f"ner_helpers/{p.name}" for p in (ROOT / "ner_helpers").glob("*.py") if f"ner_helpers/{p.name}" not in config.only_mutate]
+    assert outside and not any(config.should_mutate(path) for path in outside)
     # Each test file left out exists: a renamed one would otherwise run against every mutant again.
+    args = config.pytest_add_cli_args + config.pytest_add_cli_args_test_selection
     assert all((ROOT / arg.split("=", 1)[1]).is_file() for arg in args if arg.startswith("--ignore="))
     tomllib = pytest.importorskip("tomllib", reason="Python 3.11 or later reads pyproject.toml")
 
@@ -41,11 +56,53 @@ def test_mutmut_reads_the_configuration(monkeypatch):
     assert not [m for m in modules if m.split(".")[0] in ("ner_helpers", "repo_tools")]
 
 
-def test_make_mutation_runs_mutmut_with_mutants_first_on_the_path():
-    makefile = (ROOT / "Makefile").read_text()
-    recipe = makefile.split("\nmutation:")[1].split("\n\n")[0]
-    command = recipe.replace("\\\n", " ").split("mutmut run")[0]
-    assert "HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 PYTHONPATH= " in command
-    # Speed (docs/mutation.md): bytecode of the big mutated modules kept, no plugin lookup, no gc per session.
-    assert "PYTHONDONTWRITEBYTECODE= " in command and "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1" in command
+def test_every_mutated_module_is_imported_by_a_test_that_mutmut_runs(config):
+    """A module no selected test imports would have every mutant survive: nothing could kill them."""
+    sources = [path.read_text() for path in selected_test_files(config)]
+    for path in config.only_mutate:
+        package, module = Path(path).with_suffix("").parts
+        imported = re.compile(rf"\b{package}\.{module}\b|from {package} import [^\n]*\b{module}\b")
+        assert any(imported.search(source) for source in sources), f"no test that mutmut runs imports {path}"
+
+
+def training_tests(path: Path) -> set[str]:
+    """The names of the test functions in `path` marked `training`."""
+    tree = ast.parse(path.read_text())
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+            and any("mark.training" in ast.unparse(d) for d in node.decorator_list)}
+
+
+def test_the_tests_run_against_each_mutant_leave_out_notebook_copies_and_training(config):
+    marked = training_tests(ROOT / "tests" / "test_training.py")
+    assert marked  # else this test would check nothing
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", *config.pytest_add_cli_args,
+         "tests/test_training.py", "tests/expected_notebooks"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    collected = [line for line in result.stdout.splitlines() if "::" in line]
+    assert collected, result.stdout + result.stderr
+    assert not [item for item in collected if ".ipynb" in item]  # nbval off: no notebook copy runs
+    assert not [item for item in collected if item.split("::")[1].split("[")[0] in marked]
+
+
+def test_make_mutation_runs_mutmut_offline_with_mutants_first_on_the_path(tmp_path):
+    """`make mutation` with a stand-in mutmut that records the environment it was started with."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    for name in ("requirements.txt", "pyproject.toml"):  # the install stamp's prerequisites, older than the stamp
+        (tmp_path / name).write_text("")
+    (venv / ".installed").write_text("")
+    mutmut = venv / "bin" / "mutmut"
+    mutmut.write_text(f'#!/bin/sh\nenv > "{tmp_path}/env-$1"\n')
+    mutmut.chmod(0o755)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PYTHON", "PYTEST", "MAKE"))}
+    subprocess.run(["make", "-f", str(ROOT / "Makefile"), "-C", str(tmp_path), "mutation", f"VENV={venv}"],
+                   env=environment, capture_output=True, text=True, check=True, timeout=60)
+    started = dict(line.split("=", 1) for line in (tmp_path / "env-run").read_text().splitlines() if "=" in line)
+    assert started["HF_HUB_OFFLINE"] == "1" and started["HF_DATASETS_OFFLINE"] == "1"  # before any import reads them
+    assert started["PYTHONPATH"] == ""  # mutants/ first: Python puts the working folder first when this is empty
+    # Speed (docs/mutation.md): bytecode of the big mutated modules kept, no plugin lookup.
+    assert started["PYTHONDONTWRITEBYTECODE"] == "" and started["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] == "1"
+    assert (tmp_path / "env-results").is_file()  # the results are listed after the run
     assert "mutmut==" in (ROOT / "requirements.txt").read_text()

@@ -1,6 +1,7 @@
 """`make test` runs the suite in two pytest-xdist workers: how it splits the work, and with how many threads."""
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -37,21 +38,33 @@ def test_the_scheduler_hands_whole_units_to_the_workers():
     assert scheduler._split_scope("tests/test_data.py::test_y") == "tests/test_data.py"
 
 
-def make_test_recipe(*arguments: str) -> str:
-    """What `make test` would run (make -n prints the recipe without running it)."""
-    result = subprocess.run(["make", "-n", "test", *arguments], cwd=ROOT, capture_output=True, text=True, check=True)
-    return result.stdout
+def run_make_test(tmp_path: Path, *arguments: str) -> tuple[dict[str, str], list[str]]:
+    """Run `make test` with a stand-in Python that records the environment and arguments pytest would get."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    for name in ("requirements.txt", "pyproject.toml"):  # the install stamp's prerequisites, older than the stamp
+        (tmp_path / name).write_text("")
+    (venv / ".installed").write_text("")
+    python = venv / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nenv > "{tmp_path}/env"\nprintf "%s\\n" "$@" > "{tmp_path}/args"\n')
+    python.chmod(0o755)
+    environment = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MAKEFLAGS", "MAKELEVEL")}
+    subprocess.run(["make", "-f", str(ROOT / "Makefile"), "-C", str(tmp_path), "test", f"VENV={venv}", *arguments],
+                   env=environment, capture_output=True, text=True, check=True, timeout=60)
+    started = dict(line.split("=", 1) for line in (tmp_path / "env").read_text().splitlines() if "=" in line)
+    return started, (tmp_path / "args").read_text().splitlines()
 
 
-def test_make_test_runs_two_workers_with_one_torch_thread_each():
+def test_make_test_runs_two_workers_with_one_torch_thread_each(tmp_path):
     # Two workers with torch's default two threads each on 2 cores were slower than one process.
-    recipe = make_test_recipe()
-    assert "OMP_NUM_THREADS=1" in recipe and "-m pytest -n 2" in recipe
+    started, args = run_make_test(tmp_path)
+    assert started["OMP_NUM_THREADS"] == "1"
+    assert args[:2] == ["-m", "pytest"] and args[args.index("-n") + 1] == "2"
 
 
-def test_test_workers_zero_runs_one_process():
-    recipe = make_test_recipe("TEST_WORKERS=0")
-    assert "-m pytest" in recipe and " -n " not in recipe
+def test_test_workers_zero_runs_one_process(tmp_path):
+    started, args = run_make_test(tmp_path, "TEST_WORKERS=0")
+    assert args[:2] == ["-m", "pytest"] and "-n" not in args and started["OMP_NUM_THREADS"] == "1"
 
 
 def test_pytest_xdist_is_pinned_and_kept_out_of_the_colab_install_cell():

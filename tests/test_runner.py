@@ -5,7 +5,6 @@ end in the tiny configuration (papermill, run folder, plots, metrics, no secrets
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
 import shlex
@@ -251,18 +250,22 @@ def test_execute_returns_the_seconds_papermill_took(monkeypatch, tmp_path):
 
 
 def test_machine_info_records_this_machine(monkeypatch):
+    """What a reader of metrics.json or a benchmark needs to compare runs, as JSON: the threads torch uses at the
+    moment of the call (not at import), the cores, torch's release, no GPU on a machine without one."""
+    import json
+
     import torch
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    info = runner.machine_info()
-    assert info == {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "gpu": None,
-    }
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        info = json.loads(json.dumps(runner.machine_info()))
+    finally:
+        torch.set_num_threads(threads)
+    assert info["torch_threads"] == 1 and info["gpu"] is None and info["torch"] == torch.__version__
+    assert isinstance(info["cpu_count"], int) and info["cpu_count"] >= 1
+    assert info["platform"] and info["processor"]
 
 
 def test_machine_info_names_the_gpu_and_falls_back_to_the_machine_type(monkeypatch):

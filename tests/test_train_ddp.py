@@ -167,8 +167,9 @@ def test_processes_that_do_not_join_one_group_stop_with_a_message(monkeypatch):
 
     monkeypatch.setenv("WORLD_SIZE", "2")
     check_one_process_group(2)
-    with pytest.raises(RuntimeError, match="did not join one process group"):
+    with pytest.raises(RuntimeError) as error:
         check_one_process_group(1)  # what Trainer reported under torchrun on CPUs without use_cpu=True
+    assert "2 processes" in str(error.value) and "world of 1" in str(error.value) and "use_cpu=True" in str(error.value)
     monkeypatch.delenv("WORLD_SIZE")
     check_one_process_group(1)
 
@@ -186,8 +187,9 @@ def test_parameters_of_other_notebooks_are_ignored_and_unknown_ones_rejected(tmp
     assert parameters["learning_rate"] == 1e-4 and parameters["num_train_epochs"] == notebook_defaults()["num_train_epochs"]
     assert ignored == ["max_train_samples"]
     params.write_text("learning_rat: 1.0e-4\n")
-    with pytest.raises(ParameterError, match="learning_rat is not a parameter of any notebook"):
+    with pytest.raises(ParameterError) as error:
         load_parameters(params)
+    assert "learning_rat`" in str(error.value) and "`learning_rate`" in str(error.value)  # the typo and the nearest name
 
 
 def test_missing_parameter_file_and_missing_artifacts_say_what_to_do(tmp_path, capsys):

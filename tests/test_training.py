@@ -211,7 +211,7 @@ def test_best_epoch_is_the_earliest_with_the_top_validation_f1():
 def test_best_epoch_needs_validation_scores():
     from ner_helpers.training import best_epoch
 
-    with pytest.raises(ValueError, match="no eval_f1"):
+    with pytest.raises(ValueError, match="eval_f1"):
         best_epoch([{"loss": 1.0, "epoch": 1.0}])
 
 
@@ -222,7 +222,7 @@ def test_training_arguments_evaluate_and_save_each_epoch_and_keep_the_best_by_f1
     assert args.load_best_model_at_end is True and args.metric_for_best_model == "f1" and args.greater_is_better is True
     assert (args.learning_rate, args.per_device_train_batch_size, args.num_train_epochs) == (3e-4, 5, 3)
     assert (args.weight_decay, args.warmup_steps, args.seed, args.data_seed) == (0.02, 0.1, 11, 11)
-    assert args.per_device_eval_batch_size == 16 and args.save_total_limit == 2
+    assert args.per_device_eval_batch_size == 16 and args.save_total_limit == 1
     assert args.output_dir == str(tmp_path) and args.report_to == []
 
 

@@ -80,11 +80,12 @@ TINY_DISTILBERT = dict(dim=32, n_layers=2, n_heads=2, hidden_dim=64, max_positio
 
 
 def build_tiny_model(out_dir: str | Path, data_dir: str | Path, seed: int = 0) -> Path:
-    """Save a tiny token-classification BERT (random weights, 64 positions) and its tokenizer."""
+    """Save a tiny token-classification BERT (random weights, 64 positions) and its tokenizer, which returns
+    `token_type_ids` as a real BERT's does (the DistilBERT one does not: the tests see both)."""
     import torch
-    from transformers import BertConfig, BertForTokenClassification
+    from transformers import BertConfig, BertForTokenClassification, BertTokenizer
 
-    tokenizer = build_tiny_tokenizer(sample_words(data_dir))
+    tokenizer = build_tiny_tokenizer(sample_words(data_dir), model_input_names=BertTokenizer.model_input_names)
     torch.manual_seed(seed)
     config = BertConfig(
         vocab_size=len(tokenizer),
