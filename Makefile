@@ -117,23 +117,25 @@ notebooks-ja: $(STAMP)
 colab-links: $(STAMP)
 	$(PY) -m repo_tools.colab_links $(if $(REPO),--repo "$(REPO)") $(if $(BRANCH),--branch "$(BRANCH)")
 
-# Copies of the notebooks without the solution cells, for handing out exercises first (git-ignored).
+# Copies of the notebooks without the solution cells, for handing out exercises first: notebooks/student/ (committed).
 student-notebooks: $(STAMP)
-	rm -rf student-notebooks
-	$(PY) -m repo_tools.student_notebooks --out student-notebooks
+	$(PY) -m repo_tools.student_notebooks
 
 # After editing a notebook: regenerate the classroom notebook (notebooks/all_in_one.ipynb); a test fails when it is stale.
 all-in-one: $(STAMP)
 	$(PY) -m repo_tools.all_in_one
 
-# After editing a notebook: every generated notebook and file, one after the other, each from what the one before
-# wrote: the Colab badges and install cells (which the copies then carry), the classroom notebook, the Japanese
-# edition, the nbval copies (executed: a few minutes). Not in it: the reference run (`make reference`), which
-# needs the real WNUT 17 files, and the student copies (`make student-notebooks`), git-ignored and made on demand.
+# After editing a notebook or ner_helpers/parameters.py: every generated notebook and file, one after the other,
+# each from what the one before wrote: the parameters cells and docs/parameters.md (from the specification), the
+# Colab badges and install cells (which the copies then carry), the Japanese edition, the classroom notebooks
+# (English and Japanese), the student copies, the nbval copies (executed: a few minutes). Not in it: the
+# reference run (`make reference`), which needs the real WNUT 17 files.
 regenerate: $(STAMP)
+	$(PY) -m repo_tools.parameters_doc
 	$(MAKE) --no-print-directory colab-links
-	$(MAKE) --no-print-directory all-in-one
 	$(MAKE) --no-print-directory notebooks-ja
+	$(MAKE) --no-print-directory all-in-one
+	$(MAKE) --no-print-directory student-notebooks
 	$(MAKE) --no-print-directory expected-notebooks
 
 # The committed reference run: real WNUT 17, offline encoder, CPU.

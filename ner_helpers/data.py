@@ -230,12 +230,15 @@ def cast_to_wnut17_features(dataset: datasets.DatasetDict) -> datasets.DatasetDi
     return dataset.cast(ner_features(WNUT17_LABELS))
 
 
-def _offline_mode() -> bool:
-    """Whether the user asked for no network (HF_HUB_OFFLINE or HF_DATASETS_OFFLINE set)."""
-    return any(
-        os.environ.get(name, "").upper() in ("1", "ON", "YES", "TRUE")
-        for name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
-    )
+def offline_mode(datasets: bool = False) -> bool:
+    """Whether the user asked for no network: HF_HUB_OFFLINE set (the Hub: models, pushes, the runner's preflight),
+    or, with `datasets=True` (loading a data set), HF_DATASETS_OFFLINE too.
+
+    The one test of these variables in the project (parameters.py and repo_tools/hub.py use it), with the values
+    huggingface_hub and datasets accept as "on": 1, ON, YES, TRUE in any case. Read at each call, not at import.
+    """
+    names = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE") if datasets else ("HF_HUB_OFFLINE",)
+    return any(os.environ.get(name, "").upper() in ("1", "ON", "YES", "TRUE") for name in names)
 
 
 def load_wnut17(data_dir: str | os.PathLike | None = None) -> datasets.DatasetDict:
@@ -254,7 +257,7 @@ def load_wnut17(data_dir: str | os.PathLike | None = None) -> datasets.DatasetDi
         dataset = datasets.load_dataset(HUB_DATASET, revision=HUB_PARQUET_REVISION)
     except Exception as err:  # the Hub client raises many types for "no network"
         hub_error = f"{type(err).__name__}: {err}"
-        if _offline_mode():
+        if offline_mode(datasets=True):
             raise HubUnreachableError(
                 f"Could not load {HUB_DATASET} from the Hugging Face Hub ({hub_error}). " + OFFLINE_HINT
             ) from err

@@ -11,33 +11,20 @@ from typing import Any, Iterator, Sequence
 
 import torch
 
-from .hardware import cpu_has_native_bf16
+from .hardware import cpu_bf16_choice, cpu_has_native_bf16
 
 
 def use_cpu_bf16(cpu_bf16: bool | str = "auto", verbose: bool = True) -> bool:
-    """Whether inference on the CPU should run under bf16 autocast, by the same rule as training.
+    """Whether inference on the CPU should run under bf16 autocast, by the rule training uses (`hardware.cpu_bf16_choice`).
 
     "auto": only where the CPU computes bf16 natively; True on a CPU without it warns (emulated bf16
     is several times slower than fp32). Prints one line saying which and why.
     """
-    if cpu_bf16 not in (True, False, "auto"):
-        raise ValueError(f"cpu_bf16 must be True, False or 'auto', not {cpu_bf16!r}.")
-    native = cpu_has_native_bf16()
-    if cpu_bf16 == "auto":
-        on = native
-        why = "this CPU has native bf16" if native else "this CPU has no native bf16 (AVX512-BF16/AMX)"
-        line = f"inference precision: {'bf16 autocast' if on else 'fp32'} (cpu_bf16='auto': {why})"
-    else:
-        on = bool(cpu_bf16)
-        if on and not native:
-            warnings.warn(
-                "cpu_bf16=True on a CPU without native bf16: bf16 is emulated and inference will be slower "
-                "than fp32. Use cpu_bf16='auto' or False.",
-                stacklevel=2,
-            )
-        line = f"inference precision: {'bf16 autocast' if on else 'fp32'} (cpu_bf16={on})"
+    on, why, warning = cpu_bf16_choice(cpu_bf16, cpu_has_native_bf16(), "inference")
+    if warning:
+        warnings.warn(warning, stacklevel=2)
     if verbose:
-        print(line)
+        print(f"inference precision: {'bf16 autocast' if on else 'fp32'} ({why})")
     return on
 
 

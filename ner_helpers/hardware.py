@@ -1,7 +1,7 @@
 """What this machine can compute fast: the processor's flags, native bf16 on the CPU and on the GPU.
 
 One function per fact; `training.mixed_precision` (notebook 03), `fast_inference.use_cpu_bf16`
-(notebook 05) and `make bench` decide with them.
+(notebook 05) and `make bench` decide with them, the CPU by one rule (`cpu_bf16_choice`).
 """
 from __future__ import annotations
 
@@ -51,6 +51,26 @@ def cpu_has_native_bf16() -> bool:
     if not onednn or flags is None:  # limited kernels (ONEDNN_MAX_CPU_ISA), or no /proc/cpuinfo: oneDNN decides
         return onednn
     return bool(flags & {"avx512_bf16", "amx_bf16", "bf16"})
+
+
+def cpu_bf16_choice(cpu_bf16: bool | str, native: bool, task: str) -> tuple[bool, str, str | None]:
+    """The one CPU bf16 rule, for training (`training.mixed_precision`) and inference (`fast_inference.use_cpu_bf16`).
+
+    `cpu_bf16` is True, False or "auto" (bf16 autocast only where `native`, as `cpu_has_native_bf16` finds it).
+    Returns whether to autocast to bf16, why (for the line the caller prints), and the warning to give when bf16 is
+    forced on a CPU that emulates it (several times slower than fp32), else None. `task` names what would be slow.
+    """
+    if cpu_bf16 not in (True, False, "auto"):
+        raise ValueError(f"cpu_bf16 must be True, False or 'auto', not {cpu_bf16!r}.")
+    if cpu_bf16 == "auto":
+        why = "this CPU has native bf16" if native else "this CPU has no native bf16 (AVX512-BF16/AMX)"
+        return native, f"cpu_bf16='auto': {why}", None
+    on = bool(cpu_bf16)
+    warning = None
+    if on and not native:
+        warning = ("cpu_bf16=True on a CPU without native bf16 (no AVX512-BF16 or AMX): bf16 is emulated and "
+                   f"{task} will be several times slower than fp32. Use cpu_bf16='auto' or False.")
+    return on, f"cpu_bf16={on}", warning
 
 
 def gpu_has_native_bf16() -> bool:

@@ -153,7 +153,7 @@ SPEC: tuple[Parameter, ...] = (
     Parameter("hub_model_id", "Optional[str]", None, "repository name on the Hub when push_to_hub is True",
               'None, or a Hub repository name such as "you/wnut17-distilbert"', (LESSON_03,), _non_empty),
     Parameter("report_to", "str", "none",
-              '"none", or "tensorboard": live training curves in artifacts_dir/tensorboard (section 3 says how to open them)',
+              '"none", or "tensorboard": live training curves in artifacts_dir/tensorboard (notebook 07 says how to open them)',
               " or ".join(repr(s) for s in REPORT_TO), (LESSON_03,), lambda value: value in REPORT_TO),
     # 04_evaluate
     Parameter("plots_dir", "Optional[str]", None, "where the PNG plots go; None means artifacts_dir/plots",

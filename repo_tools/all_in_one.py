@@ -25,6 +25,7 @@ from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, is_install_cell, is_para
 
 ROOT = NOTEBOOK_DIR.parent
 OUTPUT = NOTEBOOK_DIR / "all_in_one.ipynb"
+JA_DIR = NOTEBOOK_DIR / "ja"  # the Japanese edition's lessons (repo_tools/ja_edition.py): its classroom notebook too
 
 TITLE = """# WNUT 17 named-entity recognition: the five lessons in one notebook
 
@@ -39,6 +40,21 @@ PARAMETERS_MD = """## Parameters
 
 The parameters of all five lessons, each once (papermill and `make run` can set them too). On Colab,
 `artifacts_dir` is kept on your Google Drive (each lesson's first cell mounts it), so a disconnect loses nothing."""
+TITLE_JA = """# WNUT 17 の固有表現認識: 五つのレッスンを一つのノートブックで
+
+{badge}
+
+授業向けに、ノートブック 01 から 05 を順に **一つのランタイム** で上から下まで実行します（ランタイム > すべてのセルを実行）。
+レッスンの中身は五つのノートブックと同じで、パラメーターは下の一つのセルにまとめてあります。
+
+*このノートブックは `notebooks/ja/01_load_data.ipynb` ... `05_inference.ipynb` から `make all-in-one` で生成しています。
+編集するのはそちら（とその翻訳ファイル）で、このファイルではありません。*"""
+PARAMETERS_MD_JA = """## パラメーター
+
+五つのレッスンのパラメーターを一度ずつ並べています（papermill と `make run` でも指定できます）。Colab では
+`artifacts_dir` を Google ドライブに置くので（各レッスンの最初のセルがマウントします）、接続が切れても何も失いません。"""
+EDITIONS = {OUTPUT: (NOTEBOOK_DIR, TITLE, PARAMETERS_MD), JA_DIR / "all_in_one.ipynb": (JA_DIR, TITLE_JA, PARAMETERS_MD_JA)}
+
 
 
 def _assigned_names(source: str) -> set[str]:
@@ -68,9 +84,10 @@ def _one_parameter_check(source: str, first: bool) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
-def build() -> nbformat.NotebookNode:
-    """The all-in-one notebook, built from the five lessons as they are on disk."""
-    lessons = [nbformat.read(notebook_path(name, NOTEBOOK_DIR), as_version=4) for name in LESSONS]
+def build(output: Path = OUTPUT) -> nbformat.NotebookNode:
+    """The all-in-one notebook `output` (English or Japanese, EDITIONS), built from its five lessons as they are on disk."""
+    lesson_dir, title_text, parameters_text = EDITIONS[output]
+    lessons = [nbformat.read(notebook_path(name, lesson_dir), as_version=4) for name in LESSONS]
     install = next(cell for cell in lessons[0].cells if is_install_cell(cell))
     owner: dict[str, str] = {}
     body: list[nbformat.NotebookNode] = []
@@ -95,15 +112,15 @@ def build() -> nbformat.NotebookNode:
             body.append(cell)
     _check_no_lesson_overwrites_a_later_parameter(lessons, owner)
 
-    notebook = nbformat.v4.new_notebook(metadata=colab_links.with_runtime(lessons[0].metadata, OUTPUT))  # trains: a GPU runtime
+    notebook = nbformat.v4.new_notebook(metadata=colab_links.with_runtime(lessons[0].metadata, output))  # trains: a GPU runtime
     # The badge and the install cell follow the one setting of where the repository lives (make colab-links).
     repo, branch = colab_links.read_setting()
-    title = nbformat.v4.new_markdown_cell(TITLE.format(badge=colab_links.badge(OUTPUT, repo, branch)))
+    title = nbformat.v4.new_markdown_cell(title_text.format(badge=colab_links.badge(output, repo, branch)))
     title["id"] = "all-title"
     install = nbformat.from_dict(dict(install))
     install.source = colab_links.rewrite_install(install.source, repo, branch, colab_links.colab_pins())
     install.outputs, install.execution_count = [], None
-    heading = nbformat.v4.new_markdown_cell(PARAMETERS_MD)
+    heading = nbformat.v4.new_markdown_cell(parameters_text)
     heading["id"] = "all-parameters-heading"
     merged = nbformat.v4.new_code_cell(parameters_cell(ALL_IN_ONE), metadata={"tags": ["parameters"]})
     merged["id"] = "all-parameters"
@@ -136,8 +153,9 @@ def render(notebook: nbformat.NotebookNode) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    OUTPUT.write_text(render(build()))
-    print("wrote", OUTPUT.relative_to(ROOT), file=sys.stderr)
+    for output in EDITIONS:
+        output.write_text(render(build(output)))
+        print("wrote", output.relative_to(ROOT), file=sys.stderr)
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ner_helpers.data import offline_mode
 from ner_helpers.models import resolve_checkpoint
 
 
@@ -14,7 +15,7 @@ def is_local_checkpoint(model_checkpoint: str) -> bool:
 
 def hub_reachable(timeout: float = 5.0) -> bool:
     """Whether huggingface.co answers (False at once when HF_HUB_OFFLINE is set)."""
-    if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
+    if offline_mode():
         return False
     import requests
 

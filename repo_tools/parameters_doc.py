@@ -1,5 +1,5 @@
-"""Write docs/parameters.md, every notebook parameter with its type, default and help, from
-ner_helpers.parameters.SPEC (`make regenerate`; a test fails when the page is stale)."""
+"""Write what ner_helpers.parameters.SPEC specifies: every notebook's `parameters` cell, and docs/parameters.md,
+each parameter with its type, default and help (`make regenerate`; tests fail when either is stale)."""
 from __future__ import annotations
 
 import json
@@ -38,6 +38,11 @@ def render() -> str:
 
 
 def main() -> int:
+    from ner_helpers.parameters import NOTEBOOKS
+    from repo_tools.notebooks import write_parameters_cells
+
+    for name in write_parameters_cells(list(NOTEBOOKS)):
+        print("rewrote the parameters cell of", name, file=sys.stderr)
     PAGE.write_text(render())
     print("wrote", PAGE, file=sys.stderr)
     return 0

@@ -27,7 +27,9 @@ def preflight(data_dir: str | None, model_checkpoint: str | None, data_files: An
     elif data_dir is None and not data_files and dataset_name is None:
         needs_hub.append("the data set (no DATA_DIR given)")
     if model_checkpoint is None or not is_local_checkpoint(model_checkpoint):
-        needs_hub.append(f"the model '{model_checkpoint or 'distilbert/distilbert-base-uncased'}'")
+        from repo_tools.notebooks import parameter_defaults  # None: notebook 02's default checkpoint
+
+        needs_hub.append(f"the model '{model_checkpoint or parameter_defaults('02_preprocess')['model_checkpoint']}'")
     if not needs_hub or hub_reachable():
         return None
     return (

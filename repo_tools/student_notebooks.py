@@ -1,8 +1,10 @@
-"""Student copies of the notebooks, without the solutions: `make student-notebooks`.
+"""Student copies of the notebooks, without the solutions: `make student-notebooks` (part of `make regenerate`).
 
-Every notebooks/**/*.ipynb is copied to student-notebooks/ (git ignores it) with the cells tagged
-`solution` (the worked solutions) and `solution-prose` (the line that introduces each) left out;
-every other cell is copied unchanged, exercises and answer checks included.
+Every English notebook in notebooks/ (the lessons, 06-08 and the classroom notebook) is copied to
+notebooks/student/, committed so that a class opens them from GitHub or Colab without a local `make`, with
+the cells tagged `solution` (the worked solutions) and `solution-prose` (the line that introduces each) left
+out; every other cell is copied unchanged, exercises and answer checks included, except that relative links
+climb one folder more and the Colab badge opens the copy itself. A test fails when a copy is stale.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
+STUDENT_DIR = ROOT / "notebooks" / "student"
 SOLUTION_TAGS = {"solution", "solution-prose"}
 
 
@@ -27,22 +30,31 @@ def student_copy(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return copy
 
 
-def write_student_notebooks(source: Path = ROOT / "notebooks", out: Path = ROOT / "student-notebooks") -> list[Path]:
-    """Write a student copy of every notebook under `source` to the same relative path under `out`."""
+def relinked(notebook: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
+    """A copy of a notebook moved one folder down to `path`: relative links climb once more, its badge opens `path`."""
+    from repo_tools.ja_edition import localise_links  # the Japanese edition moves its notebooks one folder down too
+
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = localise_links(cell.source, path)
+    return notebook
+
+
+def write_student_notebooks(source: Path = ROOT / "notebooks", out: Path = STUDENT_DIR) -> list[Path]:
+    """Write a student copy of every notebook directly in `source` to `out`; the paths written."""
     written = []
-    for path in sorted(source.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in path.parts:
-            continue
-        target = out / path.relative_to(source)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(student_copy(nbformat.read(path, as_version=4)), target)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.ipynb")):
+        target = out / path.name
+        copy = relinked(student_copy(nbformat.read(path, as_version=4)), target)
+        target.write_text(nbformat.writes(copy) + "\n")
         written.append(target)
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "student-notebooks", help="folder for the copies")
+    parser.add_argument("--out", type=Path, default=STUDENT_DIR, help="folder for the copies")
     args = parser.parse_args(argv)
     for path in write_student_notebooks(out=args.out):
         print("wrote", path)

@@ -22,12 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ner_helpers.errors import ParameterError
 from ner_helpers.parameters import unknown_names
 
 from .notebooks import ALL_NOTEBOOKS
-
-class ParameterError(ValueError):
-    """A parameter file the training entry point cannot use; the message says what to change."""
 
 
 def notebook_defaults() -> dict[str, Any]:
@@ -60,7 +58,7 @@ def load_parameters(path: str | os.PathLike | None) -> tuple[dict[str, Any], lis
         raise ParameterError(f"{path} must hold a mapping of notebook parameters (name: value), not {type(given).__name__}.")
     unknown = unknown_names(given, ALL_NOTEBOOKS, str(path))  # a typo; another notebook's parameter is ignored below
     if unknown:
-        raise ParameterError(" ".join(unknown.values()))
+        raise ParameterError(" ".join(unknown.values()), parameters=list(unknown))
     ignored = sorted(k for k in given if k not in parameters)
     parameters.update({k: v for k, v in given.items() if k in parameters})
     return parameters, ignored

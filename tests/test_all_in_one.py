@@ -19,10 +19,11 @@ def origin(cell_id: str) -> str:
     return next((f"notebooks/{name}.ipynb" for name in LESSONS if cell_id.startswith(name[:2])), "the generator")
 
 
-def test_all_in_one_is_not_stale():
-    fresh = all_in_one.build()
-    committed = nbformat.read(all_in_one.OUTPUT, as_version=4)
-    hint = "notebooks/all_in_one.ipynb is stale: run make all-in-one (never edit it by hand)."
+@pytest.mark.parametrize("output", list(all_in_one.EDITIONS), ids=lambda path: path.parent.name)
+def test_all_in_one_is_not_stale(output):
+    fresh = all_in_one.build(output)
+    committed = nbformat.read(output, as_version=4)
+    hint = f"{output.relative_to(ROOT)} is stale: run make all-in-one (never edit it by hand)."
     fresh_cells = [(c["id"], c.cell_type, c.source, c.metadata.get("tags", [])) for c in fresh.cells]
     committed_cells = [(c.get("id"), c.cell_type, c.source, c.metadata.get("tags", [])) for c in committed.cells]
     for position, (new, old) in enumerate(zip(fresh_cells, committed_cells)):
@@ -31,7 +32,7 @@ def test_all_in_one_is_not_stale():
         f"{hint} Generated {len(fresh_cells)} cells, committed {len(committed_cells)}; first extra: "
         f"{(fresh_cells + committed_cells)[min(len(fresh_cells), len(committed_cells))][0]!r}."
     )
-    assert all_in_one.render(fresh) == all_in_one.OUTPUT.read_text(), f"{hint} (metadata or outputs differ)"
+    assert all_in_one.render(fresh) == output.read_text(), f"{hint} (metadata or outputs differ)"
 
 
 def test_all_in_one_holds_every_lesson_cell_once_and_one_parameters_cell():

@@ -119,11 +119,22 @@ def test_wnut17_from_the_hub_asks_for_the_parquet_conversion_and_gets_its_labels
     ("1", True), ("ON", True), ("on", True), ("yes", True), ("YES", True), ("true", True), ("TRUE", True),
     ("0", False), ("", False), ("off", False), ("no", False),
 ])
-def test_either_variable_switches_offline_mode(monkeypatch, variable, value, offline):
+def test_either_variable_switches_offline_mode_for_data_the_hub_variable_for_the_hub(monkeypatch, variable, value, offline):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
     monkeypatch.setenv(variable, value)
-    assert data._offline_mode() is offline
+    assert data.offline_mode(datasets=True) is offline
+    assert data.offline_mode() is (offline and variable == "HF_HUB_OFFLINE")  # HF_DATASETS_OFFLINE leaves the Hub on
+
+
+def test_the_runners_hub_check_answers_offline_without_asking_the_network(monkeypatch):
+    import requests
+
+    from repo_tools.hub import hub_reachable
+
+    monkeypatch.setattr(requests, "head", lambda *a, **kw: pytest.fail("the network was asked in offline mode"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "yes")
+    assert hub_reachable() is False
 
 
 # --- WNUT 17 when the Hub fails (not offline): the original files from GitHub (conftest: online, serve).

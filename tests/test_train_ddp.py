@@ -18,7 +18,8 @@ import papermill
 import pytest
 import yaml
 
-from repo_tools.train import ParameterError, fingerprint, load_parameters, main, notebook_defaults
+from ner_helpers.errors import ParameterError
+from repo_tools.train import fingerprint, load_parameters, main, notebook_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_DEVICE_BATCH = 4
@@ -190,6 +191,7 @@ def test_parameters_of_other_notebooks_are_ignored_and_unknown_ones_rejected(tmp
     with pytest.raises(ParameterError) as error:
         load_parameters(params)
     assert "learning_rat`" in str(error.value) and "`learning_rate`" in str(error.value)  # the typo and the nearest name
+    assert error.value.parameters == ["learning_rat"]  # the one ParameterError of ner_helpers.errors, names listed
 
 
 def test_missing_parameter_file_and_missing_artifacts_say_what_to_do(tmp_path, capsys):

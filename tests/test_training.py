@@ -4,6 +4,7 @@ tiny model trained on the sample: it learns, it reproduces, it resumes, it leaks
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -489,6 +490,19 @@ def test_offline_encoder_with_defaults_gets_its_recipe_and_says_why(capsys):
     printed = capsys.readouterr().out
     assert "learning_rate=None: 0.0001" in printed and "num_train_epochs=None: 3" in printed
     assert "0.237" in printed and "params/offline-minilm.yaml" in printed
+
+
+def test_offline_encoders_recipe_is_the_one_its_parameter_file_gives():
+    # Two copies on purpose: the installed package (Colab) has no params/ folder to read, and `make run OFFLINE=1`
+    # passes the file. Every key the file sets besides the checkpoint is the recipe's.
+    import yaml
+
+    from ner_helpers.training import CHECKPOINT_RECIPES
+
+    given = yaml.safe_load((Path(__file__).resolve().parent.parent / "params" / "offline-minilm.yaml").read_text())
+    checkpoint = given.pop("model_checkpoint")
+    recipe = {key: value for key, value in CHECKPOINT_RECIPES[checkpoint].items() if key != "why"}
+    assert given == recipe
 
 
 def test_other_checkpoints_with_defaults_get_the_guides_recipe(capsys):
