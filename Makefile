@@ -74,7 +74,7 @@ PORT ?= 7860
 demo: $(STAMP)
 	$(PY) demo/app.py --port $(PORT) $(if $(MODEL_DIR),--model-dir "$(MODEL_DIR)")
 
-# Two pytest-xdist workers, one test file (or the nbval chain) each at a time (tests/conftest.py): most of
+# Two pytest-xdist workers, one test file (or the nbval chain) each at a time (tests/plugins/xdist_scheduler.py): most of
 # the time goes to starting notebook kernels, which import torch and transformers on one core, so two at
 # once nearly halve it.
 # One torch thread per process (OMP_NUM_THREADS=1): two workers with two threads each on 2 cores made

@@ -1,4 +1,6 @@
-"""Shared fixtures: the project's own sample data and a tiny model built at test time (no downloads)."""
+"""Shared fixtures (the project's own sample data, a tiny model built at test time: no downloads) and the hooks
+that turn a skip into a failure where the check was meant to run. Constants and helpers the test files import:
+tests/support.py; the xdist scheduler and the mutmut patch: tests/plugins/."""
 from __future__ import annotations
 
 import os
@@ -6,21 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from support import CI_TINY_MODEL, SAMPLE_DIR, real_data_dir
+
 # Tests never reach the Hub: any accidental download fails fast instead of hanging.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
-TESTS_DIR = Path(__file__).parent
-SAMPLE_DIR = TESTS_DIR / "data" / "sample_wnut17"
-CI_TINY_MODEL = TESTS_DIR.parent / ".cache" / "tiny-model"
-
-
-def real_data_dir() -> Path | None:
-    """The folder WNUT17_DIR names, when it holds the WNUT 17 files; else None."""
-    folder = os.environ.get("WNUT17_DIR")
-    if folder and (Path(folder) / "wnut17train.conll").is_file():
-        return Path(folder)
-    return None
+# The xdist scheduler of `make test` and mutmut's `_nodeid` patch: each file says why it exists.
+pytest_plugins = ["plugins.xdist_scheduler", "plugins.mutmut_nodeid"]
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -57,35 +52,6 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"  {nodeid}")
 
 
-def xdist_unit(nodeid: str) -> str:
-    """What one pytest-xdist worker runs as a whole under `make test`: a test file, so a module's fixtures
-    are built once; the nbval notebook copies are one unit, as each reads what the one before it wrote."""
-    path = nodeid.split("::")[0]
-    return "tests/expected_notebooks" if path.startswith("tests/expected_notebooks/") else path
-
-
-@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown (and unused) where it is not loaded
-def pytest_xdist_make_scheduler(config, log):
-    """`make test`'s scheduler: xdist's `--dist loadfile` with the nbval chain kept together. (Its
-    `loadgroup` marks cannot do it under pytest 9: xdist tags them onto `item._nodeid`, which pytest 9
-    no longer reads.)"""
-    from xdist.scheduler import LoadScopeScheduling
-
-    class ByFileAndNotebookChain(LoadScopeScheduling):
-        def _split_scope(self, nodeid: str) -> str:
-            return xdist_unit(nodeid)
-
-    return ByFileAndNotebookChain(config, log)
-
-
-def pytest_collection_modifyitems(items):
-    """mutmut 3.8 (`make mutation`) reads `item._nodeid`, which pytest 9 no longer sets: give it one."""
-    if os.environ.get("MUTANT_UNDER_TEST") is not None:
-        for item in items:
-            if not hasattr(item, "_nodeid"):
-                item._nodeid = item.nodeid
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session):
     """Build the tiny model that tests/expected_notebooks (run by nbval) load from .cache/tiny-model."""
@@ -96,34 +62,6 @@ def pytest_sessionstart(session):
     from tiny_model import build_tiny_model
 
     build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)
-
-
-# A hand-made sample of WNUT 17 tags and predictions wrong in each way a prediction can be. Precision equals recall
-# (3 of 6 entities right both ways): tests/test_metrics.py compares scores on it, tests/test_analysis.py the errors.
-HAND_MADE_GOLD = [
-    ["B-person", "I-person", "O", "B-location", "O"],
-    ["O", "B-product", "I-product", "O", "B-group"],
-    ["B-corporation", "O", "O", "B-creative-work", "I-creative-work"],
-]
-HAND_MADE_PREDICTED = [
-    ["B-person", "I-person", "O", "B-person", "O"],  # right, wrong type
-    ["O", "B-product", "O", "O", "O"],  # wrong boundary, missed
-    ["B-corporation", "O", "B-group", "B-creative-work", "I-creative-work"],  # right, spurious, right
-]
-
-
-def cell_output(notebook: Path, cell_id: str) -> str:
-    """All text an executed notebook's cell printed or displayed (text, plain text and HTML), joined; for the tests
-    that run notebooks and read what a cell showed (`from conftest import cell_output`)."""
-    import json
-
-    cell = next(c for c in json.loads(Path(notebook).read_text())["cells"] if c.get("id") == cell_id)
-    parts = []
-    for output in cell.get("outputs", []):
-        parts.append("".join(output.get("text", "")))
-        parts.append("".join(output.get("data", {}).get("text/plain", "")))
-        parts.append("".join(output.get("data", {}).get("text/html", "")))
-    return "\n".join(parts)
 
 
 @pytest.fixture(scope="session")
@@ -201,26 +139,8 @@ def tokenized(wnut, tiny_tokenizer):
                     remove_columns=wnut["train"].column_names)
 
 
-# --- load_wnut17's second route (the original files from GitHub), with a fake transport instead of the network.
-
-class FakeTransport:
-    """Serves files from a folder by the name at the end of the URL, and records what was asked."""
-
-    def __init__(self, folder: Path, tamper: str | None = None):
-        self.folder, self.tamper, self.urls = folder, tamper, []
-
-    def __call__(self, url: str) -> bytes:
-        self.urls.append(url)
-        name = url.rsplit("/", 1)[-1]
-        data = (self.folder / name).read_bytes()
-        return data.replace(b"\tO", b"\tB-person", 1) if name == self.tamper else data
-
-
-@pytest.fixture()
-def fake_transport():
-    """The FakeTransport class: `fake_transport(folder)` serves that folder's files."""
-    return FakeTransport
-
+# --- load_wnut17's routes over the network: the fake transport of its GitHub route is support.serve; this fixture,
+# used by three files, lets a test leave offline mode.
 
 @pytest.fixture()
 def online(monkeypatch, tmp_path):
@@ -236,23 +156,3 @@ def online(monkeypatch, tmp_path):
 
     monkeypatch.setattr(datasets, "load_dataset", hub_fails)
     return tmp_path / "cache"
-
-
-@pytest.fixture()
-def serve():
-    """`serve(monkeypatch, folder, tamper=None)`: download's transport serves folder's files (the file named
-    `tamper` altered), with their SHA-256 sums as the known ones; returns the FakeTransport."""
-
-    def serve_files(monkeypatch, folder: Path, tamper: str | None = None) -> FakeTransport:
-        import hashlib
-
-        from ner_helpers import download
-        from ner_helpers.data import WNUT17_FILES
-
-        transport = FakeTransport(folder, tamper)
-        monkeypatch.setattr(download, "http_get", transport)
-        sums = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in WNUT17_FILES.values()}
-        monkeypatch.setattr(download, "WNUT17_SHA256", sums)
-        return transport
-
-    return serve_files

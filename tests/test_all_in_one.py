@@ -60,7 +60,7 @@ def test_generator_refuses_a_lesson_that_overwrites_a_later_parameter(tmp_path, 
     lesson = nbformat.read(tmp_path / "02_preprocess.ipynb", as_version=4)
     lesson.cells.append(nbformat.v4.new_code_cell("text = 'a sentence'", id="overwrites-05"))  # `text` is 05's parameter
     nbformat.write(nbformat.from_dict(lesson), tmp_path / "02_preprocess.ipynb")
-    monkeypatch.setattr(all_in_one, "NOTEBOOK_DIR", tmp_path)
+    monkeypatch.setitem(all_in_one.EDITIONS, all_in_one.OUTPUT, (tmp_path, all_in_one.TITLE, all_in_one.PARAMETERS_MD))
     with pytest.raises(ValueError, match=r"02_preprocess.ipynb.*\['text'\]"):
         all_in_one.build()
 

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from conftest import HAND_MADE_GOLD, HAND_MADE_PREDICTED
+from support import HAND_MADE_GOLD, HAND_MADE_PREDICTED
 from ner_helpers.analysis import (
     ERROR_CATEGORIES,
     GUIDE_RUN_MODEL_CARDS,

@@ -16,6 +16,7 @@ from ner_helpers.data import (
     is_wnut17, load_data, load_hub_dataset, load_wnut17,
 )
 from ner_helpers.errors import HubUnreachableError, ParameterError
+from support import serve
 
 TESTS_DIR = Path(__file__).parent
 FORMATS = TESTS_DIR / "data" / "formats"
@@ -137,9 +138,9 @@ def test_the_runners_hub_check_answers_offline_without_asking_the_network(monkey
     assert hub_reachable() is False
 
 
-# --- WNUT 17 when the Hub fails (not offline): the original files from GitHub (conftest: online, serve).
+# --- WNUT 17 when the Hub fails (not offline): the original files from GitHub (conftest's online, support.serve).
 
-def test_hub_failure_falls_back_to_the_github_files(online, monkeypatch, sample_dir, capsys, serve):
+def test_hub_failure_falls_back_to_the_github_files(online, monkeypatch, sample_dir, capsys):
     transport = serve(monkeypatch, sample_dir)
     dataset = load_wnut17()
     expected = load_wnut17(sample_dir)
@@ -172,7 +173,7 @@ def test_both_routes_failing_names_both_and_the_offline_route(online, monkeypatc
     assert "data_dir=" in message
 
 
-def test_the_fallback_keeps_wnut17s_labels_and_says_what_failed_in_one_line(online, monkeypatch, tmp_path, capsys, serve):
+def test_the_fallback_keeps_wnut17s_labels_and_says_what_failed_in_one_line(online, monkeypatch, tmp_path, capsys):
     from ner_helpers.data import HUB_DATASET, WNUT17_LABELS
 
     # Files with only person entities: the label set must still be WNUT 17's 13, in its order, not discovered.

@@ -1,5 +1,5 @@
 """The original WNUT 17 files from GitHub (ner_helpers/download.py), load_wnut17's second route: downloaded once,
-checked by SHA-256, downloaded again when the cached copy is damaged (fake transport: conftest's serve)."""
+checked by SHA-256, downloaded again when the cached copy is damaged (fake transport: support.serve)."""
 from __future__ import annotations
 
 import hashlib
@@ -11,16 +11,17 @@ import pytest
 from ner_helpers import download
 from ner_helpers.data import load_wnut17
 from ner_helpers.errors import ChecksumMismatchError
+from support import FakeTransport, serve
 
 
-def test_files_are_downloaded_once(online, monkeypatch, sample_dir, serve):
+def test_files_are_downloaded_once(online, monkeypatch, sample_dir):
     transport = serve(monkeypatch, sample_dir)
     load_wnut17()
     load_wnut17()
     assert len(transport.urls) == 3
 
 
-def test_checksum_mismatch_is_a_clear_error_and_nothing_is_saved(online, monkeypatch, sample_dir, serve):
+def test_checksum_mismatch_is_a_clear_error_and_nothing_is_saved(online, monkeypatch, sample_dir):
     serve(monkeypatch, sample_dir, tamper="emerging.dev.conll")
     with pytest.raises(ChecksumMismatchError) as error:
         load_wnut17()
@@ -30,7 +31,7 @@ def test_checksum_mismatch_is_a_clear_error_and_nothing_is_saved(online, monkeyp
     assert not list(online.rglob("emerging.dev.conll*"))
 
 
-def test_a_corrupted_cached_file_is_downloaded_again(online, monkeypatch, sample_dir, serve):
+def test_a_corrupted_cached_file_is_downloaded_again(online, monkeypatch, sample_dir):
     transport = serve(monkeypatch, sample_dir)
     load_wnut17()
     cached = next(online.rglob("wnut17train.conll"))
@@ -48,9 +49,9 @@ def test_known_checksums_are_those_of_the_real_files():
 
 
 @pytest.mark.skipif(not os.environ.get("WNUT17_DIR"), reason="set WNUT17_DIR to the folder of the real WNUT 17 files")
-def test_fallback_gives_the_real_data_set(online, monkeypatch, fake_transport):
+def test_fallback_gives_the_real_data_set(online, monkeypatch):
     folder = Path(os.environ["WNUT17_DIR"])
-    monkeypatch.setattr(download, "http_get", fake_transport(folder))  # the real sums, unpatched
+    monkeypatch.setattr(download, "http_get", FakeTransport(folder))  # the real sums, unpatched
     dataset = load_wnut17()
     assert {split: len(dataset[split]) for split in dataset} == {"train": 3394, "validation": 1009, "test": 1287}
     assert dataset["test"].to_list() == load_wnut17(folder)["test"].to_list()

@@ -112,3 +112,34 @@ def test_make_run_refuses_a_bad_value_before_the_first_notebook(tmp_path, capsys
     assert code == 2
     assert f"{named} is not accepted" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()  # no notebook ran, nothing was written
+
+
+def run_until_it_stops(tmp_path, notebook: str, parameters: dict) -> papermill.PapermillExecutionError:
+    with pytest.raises(papermill.PapermillExecutionError) as failure:
+        papermill.execute_notebook(
+            str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(tmp_path / "out.ipynb"), parameters=parameters,
+            cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
+        )
+    return failure.value
+
+
+@pytest.mark.notebook
+def test_papermill_p_with_a_misspelt_name_stops_the_notebook_in_its_first_check(tmp_path):
+    # papermill itself only logs "Passed unknown parameter" and injects the variable; the notebook's check refuses it.
+    stop = run_until_it_stops(tmp_path, "04_evaluate", {"artifacts_dir": str(tmp_path), "examples_per_categry": 5})
+    assert stop.ename == "ParameterError" and "`examples_per_categry`" in stop.evalue and "`examples_per_category`" in stop.evalue
+    assert stop.exec_count <= 4  # before anything is read
+
+
+@pytest.mark.notebook
+def test_notebook_03_stops_when_its_checkpoint_is_not_the_one_02_tokenized_for(tmp_path):
+    import json
+
+    from ner_helpers.data import WNUT17_LABELS
+
+    (tmp_path / "tokenized").mkdir()
+    (tmp_path / "preprocess.json").write_text(json.dumps({"model_checkpoint": "distilbert/distilbert-base-uncased",
+                                                          "label_names": WNUT17_LABELS, "label_all_tokens": False}))
+    stop = run_until_it_stops(tmp_path, "03_train", {"artifacts_dir": str(tmp_path), "model_checkpoint": "FacebookAI/roberta-base"})
+    assert stop.ename == "ParameterError"
+    assert "FacebookAI/roberta-base" in stop.evalue and "distilbert/distilbert-base-uncased" in stop.evalue

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from seqeval.metrics import accuracy_score, classification_report
 
-from conftest import HAND_MADE_GOLD, HAND_MADE_PREDICTED
+from support import HAND_MADE_GOLD, HAND_MADE_PREDICTED
 
 from ner_helpers import metrics
 from ner_helpers.align import IGNORE_INDEX, tokenize_dataset

@@ -11,7 +11,7 @@ import papermill
 import pytest
 import yaml
 
-from conftest import cell_output
+from support import cell_output
 from repo_tools.runner import main
 
 # Each test runs notebooks in Jupyter kernels: `make test-fast` leaves it out.

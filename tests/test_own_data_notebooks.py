@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cell_output
+from support import cell_output
 from repo_tools.notebooks import LESSONS
 from repo_tools.runner import main
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import pytest_xdist_make_scheduler, xdist_unit
+from plugins.xdist_scheduler import pytest_xdist_make_scheduler, xdist_unit
 
 ROOT = Path(__file__).resolve().parent.parent
 

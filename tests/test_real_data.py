@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cell_output
+from support import cell_output
 from repo_tools.notebooks import LESSONS
 from ner_helpers.conll import read_conll
 from ner_helpers.data import WNUT17_FILES, WNUT17_LABELS, load_wnut17

@@ -5,6 +5,7 @@ end in the tiny configuration (papermill, run folder, plots, metrics, no secrets
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import shlex
@@ -416,8 +417,9 @@ def test_a_make_variable_the_makefile_lacks_stops_the_run(tmp_path, capsys, vari
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_hands_the_runner_the_variables_given_on_its_command_line(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # not `make test`'s variables
     printed = subprocess.run(["make", "-n", "-o", ".venv/.installed", "run", f"RUN_DIR={tmp_path}", "EPOHCS=1"],
-                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
+                             cwd=ROOT, capture_output=True, text=True, check=True, env=env).stdout
     command = shlex.split(next(line for line in printed.splitlines() if "repo_tools.runner" in line))
     assert set(command[command.index("--make-variables") + 1].split()) == {"RUN_DIR", "EPOHCS"}
 
