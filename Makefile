@@ -155,7 +155,7 @@ bench: $(STAMP)
 # train_metrics.json into ARTIFACTS_DIR, where notebooks 04 and 05 read them.
 train-ddp: $(STAMP)
 	@test -n "$(ARTIFACTS_DIR)" || { echo "make train-ddp needs ARTIFACTS_DIR=<the folder notebooks 01 and 02 wrote to, e.g. runs/<date>/artifacts>"; exit 2; }
-	$(VENV)/bin/torchrun --standalone --nproc_per_node $(NPROC) -m repo_tools.train \
+	$(VENV)/bin/torchrun --standalone --nproc_per_node $(NPROC) -m ner_helpers.distributed_training \
 		--artifacts-dir "$(ARTIFACTS_DIR)" $(if $(PARAMS),--params "$(PARAMS)")
 
 clean:

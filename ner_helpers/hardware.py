@@ -5,11 +5,15 @@ One function per fact; `training.mixed_precision` (notebook 03), `fast_inference
 """
 from __future__ import annotations
 
+import os
+import platform
 import re
+from typing import Any
 
 import torch
 
 CPUINFO = "/proc/cpuinfo"
+SPEED_FLAGS = {"avx2", "avx512f", "avx512_bf16", "amx_bf16"}  # what a figure measured on this CPU depends on
 
 
 def cpu_flags(cpuinfo: str = CPUINFO) -> set[str] | None:
@@ -85,3 +89,16 @@ def gpu_has_native_bf16() -> bool:
 def gpu_name() -> str | None:
     """The name of the first CUDA GPU, None without one."""
     return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+
+
+def machine_info() -> dict[str, Any]:
+    """The machine a run or benchmark was measured on: platform, processor, cores, torch threads and version, GPU."""
+    return {
+        "platform": platform.platform(),
+        # The model name alone ("AMD EPYC") does not tell the kinds apart: the flags that change the speed do.
+        "processor": f"{cpu_name()} ({', '.join(sorted(SPEED_FLAGS & (cpu_flags() or set()))) or platform.machine()})",
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "gpu": gpu_name(),
+    }

@@ -1,7 +1,7 @@
 """The notebooks' parameters, each specified once: its type, default, accepted values and help.
 
 `SPEC` is the one definition. Each notebook's `parameters` cell is written from it (`make regenerate`;
-a test keeps them equal), `make run`'s options, the sweep's grid reader and `repo_tools.train` read
+a test keeps them equal), `make run`'s options, the sweep's grid reader and `ner_helpers.distributed_training` read
 it, and docs/parameters.md is generated from it. The notebook's next cell calls
 `check_notebook("03_train", globals())`: a wrong type, an impossible value or a name no notebook has
 (a typo in the cell, a papermill `-p`, a parameter file) stops the notebook in its first cells, with a
@@ -17,9 +17,10 @@ import json
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from .data import SPLITS
+from .data import SPLITS, offline_mode
 from .errors import ParameterError
 
 TRAIN_SAMPLING_STRATEGIES = ("random", "group_by_length")
@@ -289,7 +290,7 @@ def check_parameters(notebook: str, source: str | None = None, **values: Any) ->
     for name, value in values.items():
         if name in declared and (message := problem(declared[name], value)):
             problems[name] = message
-    if values.get("push_to_hub") is True and hub_offline():
+    if values.get("push_to_hub") is True and offline_mode():
         problems["push_to_hub"] = ("push_to_hub=True needs the Hugging Face Hub, but HF_HUB_OFFLINE is set: set "
                                    "push_to_hub=False, or unset HF_HUB_OFFLINE and log in (`hf auth login`).")
     if values.get("launch_in_notebook") is True and (gpus := _gpu_count()) < 2:
@@ -329,15 +330,18 @@ def _assignments(source: str) -> list[str] | None:
     return names
 
 
-def names_set_in_cells(cells: Iterable[str], notebook: str) -> list[str]:
-    """The names assigned in the executed cells that are parameters cells: papermill's injected one, and any
-    cell of literal assignments that sets at least one of the notebook's parameters (the cell a learner edits)."""
+def names_set_in_cells(cells: Iterable[str], notebook: str) -> dict[str, str]:
+    """The names assigned in the executed cells that are parameters cells, each with where it was set: papermill's
+    injected cell ("papermill's -p"), or a cell of literal assignments that sets at least one of the notebook's
+    parameters ("the parameters cell", which a learner edits)."""
     declared = parameters_of(notebook)
-    found: list[str] = []
+    found: dict[str, str] = {}
     for source in cells:
         names = _assignments(source)
-        if names and (source.lstrip().startswith(_PAPERMILL_CELL) or set(names) & set(declared)):
-            found += [name for name in names if name not in found]
+        injected = source.lstrip().startswith(_PAPERMILL_CELL)
+        if names and (injected or set(names) & set(declared)):
+            for name in names:
+                found.setdefault(name, "papermill's -p" if injected else "the parameters cell")
     return found
 
 
@@ -349,9 +353,10 @@ def check_notebook(notebook: str, namespace: Mapping[str, Any]) -> None:
     if missing:
         raise ParameterError(f"The parameters cell of notebook {notebook} lacks {', '.join(missing)}: put the line(s) back "
                              "(docs/parameters.md lists each with its default).", parameters=missing)
-    extra = [name for name in names_set_in_cells(namespace.get("In", []), notebook) if name not in declared]
-    values = {name: namespace[name] for name in [*declared, *extra] if name in namespace}
-    check_parameters(notebook, "the parameters cell", **values)
+    extra = {name: where for name, where in names_set_in_cells(namespace.get("In", []), notebook).items() if name not in declared}
+    if extra:  # names the notebook does not declare: refused, naming where they were set
+        check_parameters(notebook, " and ".join(sorted(set(extra.values()))), **{name: namespace.get(name) for name in extra})
+    check_parameters(notebook, "the parameters cell", **{name: namespace[name] for name in declared})
 
 
 def _gpu_count() -> int:
@@ -361,9 +366,19 @@ def _gpu_count() -> int:
     return torch.cuda.device_count()
 
 
-def hub_offline() -> bool:
-    """Whether huggingface_hub is told to stay offline (it reads HF_HUB_OFFLINE the same way)."""
-    return os.environ.get("HF_HUB_OFFLINE", "").upper() in {"1", "ON", "YES", "TRUE"}
+def read_parameter_file(path: str | Path) -> dict[str, Any]:
+    """The mapping of notebook parameters in a YAML file (`PARAMS=`, `--params`); ParameterError when it is missing
+    or holds no mapping. Unknown names are the caller's to refuse (`ner_helpers.parameters.unknown_names`)."""
+    import yaml
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise ParameterError(f"Parameter file {path} not found: give a YAML file of notebook parameters, "
+                             "e.g. params/offline-minilm.yaml.")
+    given = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(given, dict):
+        raise ParameterError(f"{path} must hold a mapping of notebook parameters (name: value), not {type(given).__name__}.")
+    return given
 
 
 def print_versions(*packages: str) -> None:

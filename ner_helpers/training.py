@@ -184,7 +184,7 @@ def fine_tune(
     prepare: Callable[[Any, str], None] | None = None,
     **settings: Any,
 ) -> TrainingRun:
-    """Notebook 03's training in one call, for the tools that train without the notebook (`repo_tools.train`,
+    """Notebook 03's training in one call, for the tools that train without the notebook (`ner_helpers.distributed_training`,
     `make bench`) and the exercises' scratch runs; the notebook writes the same steps out in its own cells.
 
     Trains a fresh model on `train_dataset`, scored on `eval_dataset` as `settings` (keyword arguments of

@@ -31,8 +31,7 @@ import numpy as np
 import yaml
 
 from ner_helpers.compare import best_validation_f1
-
-from .runner import machine_info
+from ner_helpers.hardware import machine_info
 
 ROOT = Path(__file__).resolve().parent.parent
 PARTS = ("throughput", "inference", "quality", "tests")

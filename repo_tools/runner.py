@@ -8,12 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from ner_helpers.hardware import machine_info
 from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, own_parameters
 
 
@@ -56,22 +56,6 @@ def read_data_files(path: str | Path) -> dict[str, str]:
 
 
 DATA_FILES_EXAMPLE = "train: train.txt\nvalidation: valid.txt  # optional: else 10% of train\ntest: test.txt  # optional: else 04 scores validation"
-
-
-def machine_info() -> dict[str, Any]:
-    """The machine a run or benchmark was measured on: platform, cores, torch threads and version, GPU."""
-    import torch
-
-    from ner_helpers.hardware import gpu_name
-
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "gpu": gpu_name(),
-    }
 
 
 def resolve_paths(parameters: dict[str, Any]) -> dict[str, Any]:
@@ -222,19 +206,17 @@ def lesson_parameters() -> dict[str, Any]:
 
 
 def _parameter_file(args: argparse.Namespace) -> dict[str, Any]:
-    """The mapping in the --params YAML file (none: empty)."""
+    """The mapping in the --params YAML file (none: empty); a missing or malformed file ends the run with its message."""
+    from ner_helpers.errors import ParameterError
+
+    from ner_helpers.parameters import read_parameter_file
+
     if not args.params:
         return {}
-    import yaml
-
-    path = Path(args.params).expanduser()
-    if not path.is_file():
-        raise SystemExit(f"PARAMS={args.params}: no such file. Give a YAML file of notebook parameters, "
-                         "e.g. params/offline-minilm.yaml.")
-    given = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(given, dict):
-        raise SystemExit(f"PARAMS={args.params} must hold a mapping of notebook parameters (name: value).")
-    return given
+    try:
+        return read_parameter_file(args.params)
+    except ParameterError as error:
+        raise SystemExit(str(error)) from None
 
 
 def _options_given(args: argparse.Namespace) -> dict[str, Any]:

@@ -74,3 +74,26 @@ def serve(monkeypatch, folder: Path, tamper: str | None = None) -> FakeTransport
     sums = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in WNUT17_FILES.values()}
     monkeypatch.setattr(download, "WNUT17_SHA256", sums)
     return transport
+
+
+def run_make_with_a_stand_in(tmp_path: Path, target: str, program: str, script: str, *arguments: str,
+                             drop: tuple[str, ...] = ()) -> None:
+    """Run `make TARGET` from the repository's Makefile in tmp_path, with a set-up virtual environment whose
+    `program` (python, mutmut) is the shell `script`, which records what make started it with.
+
+    Environment variables named in `drop` (or starting with one of them) are left out, so that what make sets is seen.
+    """
+    import os
+    import subprocess
+
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    for name in ("requirements.txt", "pyproject.toml"):  # the install stamp's prerequisites, older than the stamp
+        (tmp_path / name).write_text("")
+    (venv / ".installed").write_text("")
+    stand_in = venv / "bin" / program
+    stand_in.write_text(script)
+    stand_in.chmod(0o755)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", *drop))}
+    subprocess.run(["make", "-f", str(TESTS_DIR.parent / "Makefile"), "-C", str(tmp_path), target, f"VENV={venv}", *arguments],
+                   env=environment, capture_output=True, text=True, check=True, timeout=60)

@@ -80,3 +80,35 @@ def test_gpu_name_is_the_first_gpus_and_none_without_one(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: f"fake GPU {index}")
     assert hardware.gpu_name() == "fake GPU 0"
+
+
+def test_machine_info_records_this_machine(monkeypatch):
+    """What a reader of metrics.json or a benchmark needs to compare runs, as JSON: the threads torch uses at the
+    moment of the call (not at import), the cores, torch's release, no GPU on a machine without one."""
+    import json
+
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        info = json.loads(json.dumps(hardware.machine_info()))
+    finally:
+        torch.set_num_threads(threads)
+    assert info["torch_threads"] == 1 and info["gpu"] is None and info["torch"] == torch.__version__
+    assert isinstance(info["cpu_count"], int) and info["cpu_count"] >= 1
+    assert info["platform"] and info["processor"]
+
+
+def test_machine_info_names_the_processor_with_the_flags_a_figure_depends_on(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: f"Stand-in GPU {index}")
+    monkeypatch.setattr(hardware, "cpu_name", lambda: "AMD EPYC")
+    monkeypatch.setattr(hardware, "cpu_flags", lambda: {"fpu", "avx2", "avx512f", "avx512_bf16", "sse2"})
+    info = hardware.machine_info()
+    assert info["gpu"] == "Stand-in GPU 0" and info["processor"] == "AMD EPYC (avx2, avx512_bf16, avx512f)"
+    monkeypatch.setattr(hardware, "cpu_flags", lambda: {"avx2"})
+    assert hardware.machine_info()["processor"] == "AMD EPYC (avx2)"  # an AVX2-only EPYC, told apart

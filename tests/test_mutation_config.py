@@ -4,13 +4,14 @@ mutants first on the path."""
 from __future__ import annotations
 
 import ast
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from support import run_make_with_a_stand_in
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,17 +89,8 @@ def test_the_tests_run_against_each_mutant_leave_out_notebook_copies_and_trainin
 
 def test_make_mutation_runs_mutmut_offline_with_mutants_first_on_the_path(tmp_path):
     """`make mutation` with a stand-in mutmut that records the environment it was started with."""
-    venv = tmp_path / "venv"
-    (venv / "bin").mkdir(parents=True)
-    for name in ("requirements.txt", "pyproject.toml"):  # the install stamp's prerequisites, older than the stamp
-        (tmp_path / name).write_text("")
-    (venv / ".installed").write_text("")
-    mutmut = venv / "bin" / "mutmut"
-    mutmut.write_text(f'#!/bin/sh\nenv > "{tmp_path}/env-$1"\n')
-    mutmut.chmod(0o755)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "PYTHON", "PYTEST", "MAKE"))}
-    subprocess.run(["make", "-f", str(ROOT / "Makefile"), "-C", str(tmp_path), "mutation", f"VENV={venv}"],
-                   env=environment, capture_output=True, text=True, check=True, timeout=60)
+    run_make_with_a_stand_in(tmp_path, "mutation", "mutmut", f'#!/bin/sh\nenv > "{tmp_path}/env-$1"\n',
+                             drop=("HF_", "PYTHON", "PYTEST"))
     started = dict(line.split("=", 1) for line in (tmp_path / "env-run").read_text().splitlines() if "=" in line)
     assert started["HF_HUB_OFFLINE"] == "1" and started["HF_DATASETS_OFFLINE"] == "1"  # before any import reads them
     assert started["PYTHONPATH"] == ""  # mutants/ first: Python puts the working folder first when this is empty

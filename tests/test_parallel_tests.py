@@ -1,12 +1,11 @@
 """`make test` runs the suite in two pytest-xdist workers: how it splits the work, and with how many threads."""
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from support import run_make_with_a_stand_in
 from plugins.xdist_scheduler import pytest_xdist_make_scheduler, xdist_unit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,17 +39,8 @@ def test_the_scheduler_hands_whole_units_to_the_workers():
 
 def run_make_test(tmp_path: Path, *arguments: str) -> tuple[dict[str, str], list[str]]:
     """Run `make test` with a stand-in Python that records the environment and arguments pytest would get."""
-    venv = tmp_path / "venv"
-    (venv / "bin").mkdir(parents=True)
-    for name in ("requirements.txt", "pyproject.toml"):  # the install stamp's prerequisites, older than the stamp
-        (tmp_path / name).write_text("")
-    (venv / ".installed").write_text("")
-    python = venv / "bin" / "python"
-    python.write_text(f'#!/bin/sh\nenv > "{tmp_path}/env"\nprintf "%s\\n" "$@" > "{tmp_path}/args"\n')
-    python.chmod(0o755)
-    environment = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MAKEFLAGS", "MAKELEVEL")}
-    subprocess.run(["make", "-f", str(ROOT / "Makefile"), "-C", str(tmp_path), "test", f"VENV={venv}", *arguments],
-                   env=environment, capture_output=True, text=True, check=True, timeout=60)
+    run_make_with_a_stand_in(tmp_path, "test", "python", f'#!/bin/sh\nenv > "{tmp_path}/env"\nprintf "%s\\n" "$@" > "{tmp_path}/args"\n',
+                             *arguments, drop=("OMP_NUM_THREADS",))
     started = dict(line.split("=", 1) for line in (tmp_path / "env").read_text().splitlines() if "=" in line)
     return started, (tmp_path / "args").read_text().splitlines()
 

@@ -160,6 +160,7 @@ def test_check_notebook_refuses_a_name_papermill_injected_that_the_notebook_does
     with pytest.raises(ParameterError) as error:
         check_notebook("03_train", namespace([parameters_cell("03_train"), injected], learning_rat=0.0001))
     assert error.value.parameters == ["learning_rat"] and "`learning_rate`" in str(error.value)
+    assert "papermill's -p" in str(error.value)
 
 
 def test_check_notebook_refuses_a_typo_added_to_the_parameters_cell_by_hand():
@@ -185,7 +186,7 @@ def test_check_notebook_names_a_parameter_deleted_from_the_cell():
 
 def test_only_literal_assignment_cells_count_as_parameters_cells():
     cells = ["# Parameters\na = 1\n", "b = len('x')", "seed = 3\nc = 'x'", "d = 4"]
-    assert names_set_in_cells(cells, "03_train") == ["a", "seed", "c"]
+    assert names_set_in_cells(cells, "03_train") == {"a": "papermill's -p", "seed": "the parameters cell", "c": "the parameters cell"}
 
 
 # --- the notebooks follow the specification

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import shlex
 import shutil
@@ -248,36 +247,6 @@ def test_execute_returns_the_seconds_papermill_took(monkeypatch, tmp_path):
     monkeypatch.setattr(runner.time, "perf_counter", lambda: next(clock))
     monkeypatch.setattr(papermill, "execute_notebook", lambda *args, **kwargs: None)
     assert runner.execute("01_load_data", tmp_path, {}) == 12.3
-
-
-def test_machine_info_records_this_machine(monkeypatch):
-    """What a reader of metrics.json or a benchmark needs to compare runs, as JSON: the threads torch uses at the
-    moment of the call (not at import), the cores, torch's release, no GPU on a machine without one."""
-    import json
-
-    import torch
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    threads = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        info = json.loads(json.dumps(runner.machine_info()))
-    finally:
-        torch.set_num_threads(threads)
-    assert info["torch_threads"] == 1 and info["gpu"] is None and info["torch"] == torch.__version__
-    assert isinstance(info["cpu_count"], int) and info["cpu_count"] >= 1
-    assert info["platform"] and info["processor"]
-
-
-def test_machine_info_names_the_gpu_and_falls_back_to_the_machine_type(monkeypatch):
-    import torch
-
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "get_device_name", lambda index: f"Stand-in GPU {index}")
-    monkeypatch.setattr(platform, "processor", lambda: "")
-    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
-    info = runner.machine_info()
-    assert info["gpu"] == "Stand-in GPU 0" and info["processor"] == "x86_64"
 
 
 def test_own_files_replace_the_parameter_files_wnut17_folder(tmp_path):

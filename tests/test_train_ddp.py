@@ -1,7 +1,7 @@
-"""The training entry point (repo_tools.train) on 2 CPU processes under torchrun: data-parallel, one writer.
+"""The training entry point (ner_helpers.distributed_training) on 2 CPU processes under torchrun: data-parallel, one writer.
 
 Notebooks 01 and 02 write the artifacts (papermill, tiny model, the project's sample sentences); then
-`torchrun --nproc_per_node 2 -m repo_tools.train` trains with the gloo backend and records which
+`torchrun --nproc_per_node 2 -m ner_helpers.distributed_training` trains with the gloo backend and records which
 sentences each process saw; notebook 04 then runs on its output as it runs on notebook 03's.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from ner_helpers.errors import ParameterError
-from repo_tools.train import fingerprint, load_parameters, main, notebook_defaults
+from ner_helpers.distributed_training import fingerprint, load_parameters, main, notebook_defaults
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_DEVICE_BATCH = 4
@@ -61,7 +61,7 @@ def ddp_run(prepared, sample_dir):
            "OMP_NUM_THREADS": "1", "CI": "1"}
     result = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-         "-m", "repo_tools.train", "--params", str(params), "--artifacts-dir", str(prepared / "artifacts"),
+         "-m", "ner_helpers.distributed_training", "--params", str(params), "--artifacts-dir", str(prepared / "artifacts"),
          "--record-samples", str(prepared / "samples")],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
@@ -164,7 +164,7 @@ def test_notebook_04_reads_the_output_as_it_reads_notebook_03s(ddp_run):
 
 def test_processes_that_do_not_join_one_group_stop_with_a_message(monkeypatch):
     """A launch that Trainer does not turn into one process group is an error, not N copies of one training."""
-    from repo_tools.train import check_one_process_group
+    from ner_helpers.distributed_training import check_one_process_group
 
     monkeypatch.setenv("WORLD_SIZE", "2")
     check_one_process_group(2)

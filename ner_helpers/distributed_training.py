@@ -1,8 +1,9 @@
-"""Train as notebook 03 does, without the notebook, on one process or data-parallel on several.
+"""The distributed training entry point: train as notebook 03 does, without the notebook, on one process or
+data-parallel on several (notebook 07 teaches it; `make train-ddp` runs it on CPU processes).
 
-    python -m repo_tools.train --params P.yaml --artifacts-dir A                    # one process
-    torchrun --standalone --nproc_per_node 2 -m repo_tools.train --params P.yaml --artifacts-dir A
-    accelerate launch --num_processes 2 -m repo_tools.train --params P.yaml --artifacts-dir A
+    python -m ner_helpers.distributed_training --params P.yaml --artifacts-dir A                    # one process
+    torchrun --standalone --nproc_per_node 2 -m ner_helpers.distributed_training --params P.yaml --artifacts-dir A
+    accelerate launch --num_processes 2 -m ner_helpers.distributed_training --params P.yaml --artifacts-dir A
 
 It reads what notebook 02 wrote under the artifacts folder (tokenized data, `preprocess.json`), takes
 notebook 03's parameters from a YAML file (the one papermill and `make run PARAMS=...` take), and
@@ -22,20 +23,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ner_helpers.errors import ParameterError
-from ner_helpers.parameters import unknown_names
-
-from .notebooks import ALL_NOTEBOOKS
+from .errors import ParameterError
+from .parameters import NOTEBOOKS, defaults, read_parameter_file, unknown_names
 
 
 def notebook_defaults() -> dict[str, Any]:
-    """Notebook 03's parameters and their defaults, read from its `parameters` cell (`artifacts_dir` is
-    given on its own, by --artifacts-dir)."""
-    from .notebooks import parameter_defaults
-
-    defaults = parameter_defaults("03_train")
-    del defaults["artifacts_dir"]
-    return defaults
+    """Notebook 03's parameters and their defaults (`artifacts_dir` is given on its own, by --artifacts-dir)."""
+    defaults_03 = defaults("03_train")
+    del defaults_03["artifacts_dir"]
+    return defaults_03
 
 
 def load_parameters(path: str | os.PathLike | None) -> tuple[dict[str, Any], list[str]]:
@@ -47,16 +43,8 @@ def load_parameters(path: str | os.PathLike | None) -> tuple[dict[str, Any], lis
     parameters = notebook_defaults()
     if path is None:
         return parameters, []
-    import yaml
-
-    path = Path(path)
-    if not path.is_file():
-        raise ParameterError(f"Parameter file {path} not found: give the YAML file of notebook parameters, "
-                             "e.g. --params params/offline-minilm.yaml.")
-    given = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(given, dict):
-        raise ParameterError(f"{path} must hold a mapping of notebook parameters (name: value), not {type(given).__name__}.")
-    unknown = unknown_names(given, ALL_NOTEBOOKS, str(path))  # a typo; another notebook's parameter is ignored below
+    given = read_parameter_file(path)
+    unknown = unknown_names(given, NOTEBOOKS, str(path))  # a typo; another notebook's parameter is ignored below
     if unknown:
         raise ParameterError(" ".join(unknown.values()), parameters=list(unknown))
     ignored = sorted(k for k in given if k not in parameters)
@@ -123,12 +111,11 @@ def train(parameters: dict[str, Any], artifacts_dir: str | os.PathLike, record_s
     """
     from datasets import load_from_disk
 
-    from ner_helpers.artifacts import require_artifact, resolve_artifacts_dir
-    from ner_helpers.models import checkpoint_to_train, load_tokenizer
-    from ner_helpers.compare import best_validation_f1
-    from ner_helpers.training import best_epoch, fine_tune, recipe_for, save_log_history, training_settings
-
-    from .runner import machine_info
+    from .artifacts import require_artifact, resolve_artifacts_dir
+    from .compare import best_validation_f1
+    from .hardware import machine_info
+    from .models import checkpoint_to_train, load_tokenizer
+    from .training import best_epoch, fine_tune, recipe_for, save_log_history, training_settings
 
     start = time.perf_counter()
     p = {**notebook_defaults(), **parameters}
@@ -228,7 +215,7 @@ def check_one_process_group(world_size: int) -> None:
         raise RuntimeError(
             f"The launcher started {launched} processes, but Trainer sees a world of {world_size}: the processes "
             "did not join one process group, so each would train alone. On CPUs, TrainingArguments need "
-            "use_cpu=True (repo_tools.train sets it); elsewhere, check the launcher's environment "
+            "use_cpu=True (this module sets it); elsewhere, check the launcher's environment "
             "(RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT)."
         )
 
@@ -247,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--record-samples", metavar="DIR",
                         help="diagnostic: write which sentences each process trains on to DIR/samples-rank*.jsonl")
     args = parser.parse_args(argv)
-    from ner_helpers.errors import MissingArtifactError
+    from .errors import MissingArtifactError
 
     try:
         parameters, ignored = load_parameters(args.params)
