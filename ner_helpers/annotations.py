@@ -268,7 +268,7 @@ def _to_index(text: str, start: int, end: int, entity_type: Any, offsets: str, w
             char = text[positions[max(u for u in positions if u < offset)]]
             problem = f"offset {offset} falls inside {char!r} (U+{ord(char):04X}), which counts several {unit}"
         as_characters = 0 <= start <= end <= len(text)
-        hint = (f" The offsets fit as characters: if a Python script wrote the file, read it with offsets=\"code-points\"."
+        hint = (" The offsets fit as characters: if a Python script wrote the file, read it with offsets=\"code-points\"."
                 if as_characters else " Was the text changed after labelling? Fix the span in doccano and export again.")
         raise where.error(f"span [{start}, {end}] ({entity_type}): {problem} (offsets={offsets!r}).{hint}")
     return positions[start], positions[end]

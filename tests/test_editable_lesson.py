@@ -63,7 +63,6 @@ def test_editing_tokenize_and_align_labels_in_02_changes_the_saved_labels(edited
     from datasets import load_from_disk
 
     from ner_helpers.align import tokenize_and_align_labels
-    from ner_helpers.data import load_wnut17
 
     saved = load_from_disk(edited_run / "tokenized")["train"]
     words = load_from_disk(edited_run / "dataset")["train"]

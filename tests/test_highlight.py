@@ -14,10 +14,6 @@ from ner_helpers.highlight import (
     entity_colors,
     highlight_entities,
 )
-from pathlib import Path
-import datasets
-from ner_helpers.align import long_sentences, words_without_tokens
-from ner_helpers.data import load_data
 
 TEXT = "Taylor Swift met Ed Sheeran at Wembley Stadium"
 

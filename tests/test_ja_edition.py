@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from repo_tools import ja_edition
-from repo_tools.student_notebooks import student_copy
 
 ENGLISH = ja_edition.english_notebooks()
 JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -105,31 +104,6 @@ def test_source_links_are_not_part_of_the_hash():
     en = "See [`f`](../ner_helpers/data.py#L3) here."
     assert ja_edition.source_hash(en) == ja_edition.source_hash(en.replace("../", "https://github.com/me/fork/blob/dev/"))
     assert ja_edition.source_hash(en) != ja_edition.source_hash(en.replace("data.py", "align.py"))
-
-
-@pytest.mark.notebook
-def test_japanese_chain_runs_under_papermill(tmp_path):
-    """The Japanese notebooks are the same code: one papermill run of the chain in the tiny configuration."""
-    import papermill
-
-    root = ja_edition.ROOT
-    parameters = yaml.safe_load((root / "tests" / "notebook_params_ci.yaml").read_text())
-    for key in ("data_dir", "model_checkpoint"):
-        parameters[key] = str(root / parameters[key])
-    parameters["artifacts_dir"] = str(tmp_path / "artifacts")
-    parameters["plots_dir"] = str(tmp_path / "plots")
-    for english in ENGLISH:
-        if english.stem > "05":  # 06 compares sweep folders: tested with the sweep
-            continue
-        source = ja_edition.JA_DIR / english.name
-        declared = papermill.inspect_notebook(str(source))
-        # Without the solutions: their code equals the English notebooks' (tested above), which nbval runs.
-        papermill.execute_notebook(
-            student_copy(nbformat.read(source, as_version=4)), str(tmp_path / english.name),
-            parameters={k: v for k, v in parameters.items() if k in declared},
-            cwd=str(source.parent), kernel_name="python3", progress_bar=False,
-        )
-    assert (tmp_path / "artifacts").is_dir()
 
 
 def test_translation_files_are_written_as_block_scalars_and_read_back_unchanged():

@@ -83,9 +83,15 @@ def run(request, tmp_path_factory, tiny_model_dir, tiny_distilbert_dir):
                 step_dir.mkdir()
                 if not fresh:  # a later step works in the first step's artifacts
                     (step_dir / "artifacts").symlink_to(folder / "artifacts")
-            code = main(["--run-dir", str(step_dir), "--params", str(params_file), "--no-solutions", "--notebooks", *notebooks])
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("HF_TOKEN", FAKE_TOKEN)  # the kernels inherit it, as a logged-in user's would
+                code = main(["--run-dir", str(step_dir), "--params", str(params_file), "--no-solutions", "--notebooks", *notebooks])
             assert code == 0, f"{name}, step {index}: the runner exited with {code}"
     return {"name": name, "folder": folder, "parameters": parameters, "spec": spec, "error": error}
+
+
+FAKE_TOKEN = "hf_" + "AbCdEfGhIjKlMnOpQrStUvWxYz01234567"
+TOKEN_SHAPE = re.compile(rb"hf_[A-Za-z0-9]{30,}")
 
 
 def test_every_notebook_of_the_run_finishes_or_stops_as_expected(run):
@@ -194,3 +200,62 @@ def test_each_run_shows_the_setting_it_was_given(run):
         assert "push_to_hub=True needs the Hugging Face Hub" in run["error"].evalue
     elif name == "launch-in-notebook-without-gpus":
         assert "launch_in_notebook=True starts one process per GPU" in run["error"].evalue
+
+
+# `make run`'s run folder, checked on the run that goes through 01-05 with the guide's architecture (DistilBERT).
+
+
+@pytest.fixture()
+def folder_run(run):
+    if run["name"] != "folder-subset":
+        pytest.skip("checked on the folder-subset run")
+    return run["folder"]
+
+
+def test_the_run_folder_holds_the_executed_notebooks_plots_and_metrics(folder_run):
+    from ner_helpers.parameters import LESSONS
+
+    assert sorted(p.stem for p in folder_run.glob("0*.ipynb")) == list(LESSONS)
+    report = json.loads((folder_run / "metrics.json").read_text())
+    assert report["test"] == json.loads((folder_run / "artifacts" / "test_metrics.json").read_text())
+    assert set(report["test"]) >= {"precision", "recall", "f1", "accuracy", "per_type"}
+    assert report["parameters"]["num_train_epochs"] == 2 and report["parameters"]["seed"] == 7  # from the parameter file
+    assert Path(report["parameters"]["data_dir"]).is_absolute()  # relative in the file, made absolute
+    assert set(report["seconds"]) == set(LESSONS) and report["machine"]["cpu_count"] >= 1
+    for name in ("per_type_scores", "training_curves", "confusion_matrix"):
+        assert (folder_run / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_no_solutions_leaves_out_the_solution_cells_only(folder_run):
+    import nbformat
+
+    from repo_tools.student_notebooks import is_solution
+
+    source = nbformat.read(ROOT / "notebooks" / "03_train.ipynb", as_version=4)
+    executed = nbformat.read(folder_run / "03_train.ipynb", as_version=4)
+    assert sum(map(is_solution, source.cells)) >= 2  # 03 has solutions to leave out
+    assert [c.id for c in executed.cells if "injected-parameters" not in c.metadata.get("tags", [])] == [
+        c.id for c in source.cells if not is_solution(c)
+    ]
+
+
+def test_no_token_shaped_string_in_the_run_folder(folder_run):
+    assert TOKEN_SHAPE.search(FAKE_TOKEN.encode())  # the scan can find one
+    for path in folder_run.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert not TOKEN_SHAPE.search(path.read_bytes()), path
+
+
+def test_training_was_scored_on_the_validation_split_and_labels_kept_in_order(folder_run):
+    from datasets import load_from_disk
+
+    # The first run's log (03 then resumed for a third epoch): one evaluation per epoch, of the 5 validation
+    # sentences 02 kept (max_eval_samples), seen in the sentences evaluated (samples per second x seconds).
+    history = json.loads((folder_run / "artifacts" / "log_history.json").read_text())
+    evaluated = [entry for entry in history if "eval_f1" in entry]
+    assert [entry["epoch"] for entry in evaluated] == [1, 2, 3]
+    assert {round(entry["eval_samples_per_second"] * entry["eval_runtime"]) for entry in evaluated} == {5}
+    config = json.loads((folder_run / "artifacts" / "model" / "config.json").read_text())
+    names = load_from_disk(str(folder_run / "artifacts" / "dataset"))["train"].features["ner_tags"].feature.names
+    assert [config["id2label"][str(i)] for i in range(len(names))] == names
+    assert config["label2id"] == {name: i for i, name in enumerate(names)}

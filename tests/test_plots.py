@@ -16,10 +16,6 @@ from matplotlib.figure import Figure
 from ner_helpers.analysis import entity_confusion_matrix, log_history_table, per_type_table
 from ner_helpers.metrics import compute_entity_metrics
 from ner_helpers.plots import plot_confusion_matrix, plot_per_type_scores, plot_training_curves
-from pathlib import Path
-import datasets
-from ner_helpers.align import long_sentences, words_without_tokens
-from ner_helpers.data import load_data
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 GOLD = [["B-person", "I-person", "O", "B-location"], ["B-group", "O", "B-product", "I-product"]]
