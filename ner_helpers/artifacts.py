@@ -1,22 +1,16 @@
 """Where the notebooks hand their results to each other (`artifacts_dir`), and a clear error when one is missing.
 
-On Colab every notebook opened from its badge gets its own runtime and disk, so a folder on that
-disk would not reach the next notebook: there `artifacts_dir` moves to one shared folder on Google
-Drive (`resolve_artifacts_dir`), and `flush_drive` makes sure it reached Drive before the runtime ends.
-Everywhere else `artifacts_dir` stays as given and `flush_drive` does nothing.
+On Colab the folder lives on Google Drive: ner_helpers.colab moves it there (`resolve_artifacts_dir`) and
+makes sure it reached Drive (`flush_drive`, re-exported here: the notebooks import it with `find_artifacts`).
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any
 
+from .colab import flush_drive, resolve_artifacts_dir  # noqa: F401  (flush_drive: re-exported for the notebooks)
 from .errors import MissingArtifactError
-
-# Where Colab mounts Google Drive, and the one folder on it that all five notebooks share.
-COLAB_DRIVE_MOUNT = Path("/content/drive")
-DRIVE_FOLDER = "MyDrive/wnut17-ner"
 
 # artifact name (relative to artifacts_dir) -> notebook that writes it
 PRODUCED_BY: dict[str, str] = {
@@ -48,57 +42,6 @@ def find_artifacts(artifacts_dir: str | os.PathLike, *names: str) -> tuple[Any, 
     first cell after the parameters: `artifacts_dir, model_dir = find_artifacts(artifacts_dir, "model")`."""
     artifacts_dir = resolve_artifacts_dir(artifacts_dir)
     return (artifacts_dir, *(require_artifact(artifacts_dir, name) for name in names))
-
-
-def on_colab() -> bool:
-    """Whether this kernel runs on Google Colab (the `google.colab` package is importable)."""
-    try:
-        return importlib.util.find_spec("google.colab") is not None
-    except (ImportError, ValueError):  # no `google` package at all, or a half-initialised one
-        return False
-
-
-def resolve_artifacts_dir(artifacts_dir: str | os.PathLike) -> str:
-    """`artifacts_dir` as given, except on Colab: there a relative one moves to Google Drive.
-
-    On Colab each notebook runs in its own runtime, so `artifacts/` on one runtime's disk is gone
-    for the next notebook. A relative `artifacts_dir` ("artifacts", or an exercise's scratch
-    folder) becomes `/content/drive/MyDrive/wnut17-ner/<artifacts_dir>`, mounting Drive first
-    (Colab asks once for permission); an absolute path is kept. Prints where the folder is.
-    """
-    artifacts_dir = Path(artifacts_dir).expanduser()  # "~/wnut17-artifacts" is in the home folder
-    if not on_colab() or artifacts_dir.is_absolute():
-        return str(artifacts_dir)
-    from google.colab import drive  # only importable on Colab
-
-    if not (COLAB_DRIVE_MOUNT / "MyDrive").exists():
-        drive.mount(str(COLAB_DRIVE_MOUNT))
-    shared = COLAB_DRIVE_MOUNT / DRIVE_FOLDER / artifacts_dir
-    shared.mkdir(parents=True, exist_ok=True)
-    print(f"On Colab: artifacts_dir is {shared} on your Google Drive, shared by the five notebooks.")
-    return str(shared)
-
-
-def flush_drive() -> None:
-    """On Colab, wait until everything saved under Google Drive is written there; elsewhere do nothing.
-
-    Drive copies what a notebook saves in the background, so files written a moment ago may not have
-    reached Drive when the runtime stops, and the next notebook (in its own runtime) finds an older copy
-    or none. `google.colab.drive.flush_and_unmount()` waits until every file is on Drive; Drive is then
-    mounted again, so the rest of the notebook (its exercises) goes on reading artifacts_dir. Notebooks
-    01-05 call this right after saving what the next notebook needs.
-    """
-    if not on_colab():
-        return
-    if not (COLAB_DRIVE_MOUNT / "MyDrive").exists():
-        print("Google Drive is not mounted in this runtime: nothing to flush.")
-        return
-    from google.colab import drive  # only importable on Colab
-
-    drive.flush_and_unmount()
-    drive.mount(str(COLAB_DRIVE_MOUNT))
-    print(f"Google Drive: everything saved under {COLAB_DRIVE_MOUNT / DRIVE_FOLDER} is written to Drive; the next "
-          "notebook finds it there.")
 
 
 def scratch_artifacts_dir(artifacts_dir: str | os.PathLike, scratch: str = "artifacts-scratch") -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from ner_helpers.artifacts import COLAB_DRIVE_MOUNT, DRIVE_FOLDER
+from ner_helpers.colab import COLAB_DRIVE_MOUNT, DRIVE_FOLDER
 from repo_tools.notebooks import is_install_cell
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ner_helpers import artifacts
-from repo_tools import colab_links  # imported before fake_colab patches artifacts.COLAB_DRIVE_MOUNT
+from ner_helpers import artifacts, colab
+from repo_tools import colab_links  # imported before fake_colab patches colab.COLAB_DRIVE_MOUNT
 from repo_tools.notebooks import is_install_cell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,16 +52,16 @@ def fake_colab(tmp_path, monkeypatch):
 
     google = types.ModuleType("google")
     google.__path__ = []
-    colab = types.ModuleType("google.colab")
-    colab.__spec__ = importlib.machinery.ModuleSpec("google.colab", None)
+    google_colab = types.ModuleType("google.colab")
+    google_colab.__spec__ = importlib.machinery.ModuleSpec("google.colab", None)
     drive = types.ModuleType("google.colab.drive")
     drive.mount = mount
     drive.flush_and_unmount = flush_and_unmount
-    colab.drive = drive
-    google.colab = colab
-    for name, module in (("google", google), ("google.colab", colab), ("google.colab.drive", drive)):
+    google_colab.drive = drive
+    google.colab = google_colab
+    for name, module in (("google", google), ("google.colab", google_colab), ("google.colab.drive", drive)):
         monkeypatch.setitem(sys.modules, name, module)
-    monkeypatch.setattr(artifacts, "COLAB_DRIVE_MOUNT", tmp_path / "drive")
+    monkeypatch.setattr(colab, "COLAB_DRIVE_MOUNT", tmp_path / "drive")
     monkeypatch.chdir(tmp_path)
     return mounts
 
@@ -88,18 +88,18 @@ def write_artifacts(folder: Path, names: list[str]) -> None:
 
 def test_outside_colab_artifacts_dir_is_unchanged(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert not artifacts.on_colab()
-    assert artifacts.resolve_artifacts_dir("artifacts") == "artifacts"
+    assert not colab.on_colab()
+    assert colab.resolve_artifacts_dir("artifacts") == "artifacts"
     assert not (tmp_path / "drive").exists()
 
 
 def test_on_colab_artifacts_dir_moves_to_one_shared_drive_folder(fake_colab, tmp_path):
-    assert artifacts.on_colab()
-    assert artifacts.resolve_artifacts_dir("artifacts") == str(shared_folder(tmp_path))
+    assert colab.on_colab()
+    assert colab.resolve_artifacts_dir("artifacts") == str(shared_folder(tmp_path))
     assert fake_colab == [str(tmp_path / "drive")]
-    artifacts.resolve_artifacts_dir("artifacts")  # Drive already mounted: not mounted again
+    colab.resolve_artifacts_dir("artifacts")  # Drive already mounted: not mounted again
     assert len(fake_colab) == 1
-    assert artifacts.resolve_artifacts_dir(str(tmp_path / "mine")) == str(tmp_path / "mine")  # absolute: kept
+    assert colab.resolve_artifacts_dir(str(tmp_path / "mine")) == str(tmp_path / "mine")  # absolute: kept
 
 
 def test_notebook_01_writes_to_the_shared_drive_folder_on_colab(fake_colab, tmp_path):
@@ -141,7 +141,7 @@ def test_scratch_copy_holds_the_inputs_but_not_the_model(tmp_path, monkeypatch):
 
 
 def test_scratch_copy_on_colab_sits_next_to_the_shared_folder(fake_colab, tmp_path):
-    shared = artifacts.resolve_artifacts_dir("artifacts")
+    shared = colab.resolve_artifacts_dir("artifacts")
     write_artifacts(Path(shared), ["dataset"])
     scratch = artifacts.scratch_artifacts_dir(shared)
     assert scratch == str(tmp_path / "drive" / "MyDrive" / "wnut17-ner" / "artifacts-scratch")
@@ -149,32 +149,32 @@ def test_scratch_copy_on_colab_sits_next_to_the_shared_folder(fake_colab, tmp_pa
 
 
 def test_flush_drive_writes_drive_and_mounts_it_again_on_colab(fake_colab, tmp_path, capsys):
-    shared = Path(artifacts.resolve_artifacts_dir("artifacts"))
+    shared = Path(colab.resolve_artifacts_dir("artifacts"))
     (shared / "preprocess.json").write_text("{}")
     capsys.readouterr()
-    assert artifacts.flush_drive() is None  # nothing for a notebook cell to echo
+    assert colab.flush_drive() is None  # nothing for a notebook cell to echo
     assert fake_colab == [str(tmp_path / "drive"), "flush", str(tmp_path / "drive")]
     assert str(tmp_path / "drive" / "MyDrive" / "wnut17-ner") in capsys.readouterr().out
     # Flushed, then mounted again: the rest of the notebook (its exercises) still reads what it saved.
     assert (shared / "preprocess.json").read_text() == "{}"
-    assert Path(artifacts.resolve_artifacts_dir("artifacts")) == shared and fake_colab.count("flush") == 1
+    assert Path(colab.resolve_artifacts_dir("artifacts")) == shared and fake_colab.count("flush") == 1
 
 
 def test_flush_drive_without_a_mounted_drive_flushes_nothing(fake_colab, capsys):
-    artifacts.flush_drive()
+    colab.flush_drive()
     assert fake_colab == [] and "not mounted" in capsys.readouterr().out
 
 
 def test_flush_drive_outside_colab_does_nothing(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    assert artifacts.flush_drive() is None
+    assert colab.flush_drive() is None
     assert capsys.readouterr().out == ""
 
 
 def test_find_artifacts_moves_to_drive_on_colab_and_names_the_notebook_of_a_missing_one(fake_colab, tmp_path):
     from ner_helpers.errors import MissingArtifactError
 
-    shared = Path(artifacts.resolve_artifacts_dir("artifacts"))
+    shared = Path(colab.resolve_artifacts_dir("artifacts"))
     (shared / "model").mkdir()
     artifacts_dir, model = artifacts.find_artifacts("artifacts", "model")
     assert (artifacts_dir, model) == (str(shared), shared / "model")
@@ -295,4 +295,4 @@ def test_install_cell_without_any_zip_says_both_places_to_put_one(fake_colab, tm
     calls = run_install_cell(tmp_path).pip_calls()
     assert calls[1] == ["install", "--no-deps"]  # pip is given no requirement, and fails
     said = capsys.readouterr().out
-    assert f"{tmp_path}/content " in said and f"{artifacts.DRIVE_FOLDER}/ on Google Drive" in said and "docs/colab.md" in said
+    assert f"{tmp_path}/content " in said and f"{colab.DRIVE_FOLDER}/ on Google Drive" in said and "docs/colab.md" in said

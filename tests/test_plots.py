@@ -13,7 +13,8 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
-from ner_helpers.analysis import entity_confusion_matrix, log_history_table, per_type_table
+from ner_helpers.analysis import entity_confusion_matrix, per_type_table
+from ner_helpers.history import log_history_table
 from ner_helpers.metrics import compute_entity_metrics
 from ner_helpers.plots import plot_confusion_matrix, plot_per_type_scores, plot_training_curves
 
