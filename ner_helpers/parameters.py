@@ -186,6 +186,17 @@ SPEC: tuple[Parameter, ...] = (
 )
 
 NOTEBOOKS: tuple[str, ...] = tuple(sorted({notebook for parameter in SPEC for notebook in parameter.notebooks}))
+# The releases each notebook's first check prints (with ner_helpers'): compare them with requirements.txt.
+RELEASES: dict[str, tuple[str, ...]] = {
+    LESSON_01: ("datasets", "seqeval"),
+    LESSON_02: ("transformers", "tokenizers", "datasets"),
+    LESSON_03: ("torch", "transformers", "accelerate", "datasets", "seqeval"),
+    LESSON_04: ("torch", "transformers", "seqeval", "matplotlib"),
+    LESSON_05: ("torch", "transformers"),
+    COMPARE: ("pandas", "matplotlib"),
+    FURTHER_TRAINING: ("torch", "transformers", "accelerate"),
+    FURTHER_INFERENCE: ("torch", "transformers", "evaluate", "seqeval", "nltk"),
+}
 # The classroom notebook runs the five lessons in one kernel, with one parameters cell for all of them.
 ALL_IN_ONE = "all_in_one"
 LESSONS = (LESSON_01, LESSON_02, LESSON_03, LESSON_04, LESSON_05)
@@ -347,7 +358,8 @@ def names_set_in_cells(cells: Iterable[str], notebook: str) -> dict[str, str]:
 
 def check_notebook(notebook: str, namespace: Mapping[str, Any]) -> None:
     """Check, in a notebook's first cell after its parameters, every parameter the notebook declares and every
-    name set beside them (a typo, or another notebook's parameter): called as `check_notebook("03_train", globals())`."""
+    name set beside them (a typo, or another notebook's parameter), then print the releases the notebook runs
+    with: called as `check_notebook("03_train", globals())`."""
     declared = parameters_of(notebook)
     missing = [name for name in declared if name not in namespace]
     if missing:
@@ -357,6 +369,8 @@ def check_notebook(notebook: str, namespace: Mapping[str, Any]) -> None:
     if extra:  # names the notebook does not declare: refused, naming where they were set
         check_parameters(notebook, " and ".join(sorted(set(extra.values()))), **{name: namespace.get(name) for name in extra})
     check_parameters(notebook, "the parameters cell", **{name: namespace[name] for name in declared})
+    names = LESSONS if notebook == ALL_IN_ONE else (notebook,)
+    print_versions(*dict.fromkeys(package for name in names for package in RELEASES[name]), "ner_helpers")
 
 
 def _gpu_count() -> int:
@@ -382,8 +396,7 @@ def read_parameter_file(path: str | Path) -> dict[str, Any]:
 
 
 def print_versions(*packages: str) -> None:
-    """Print the installed release of each package, in the notebook's first cell after its parameters: what it
-    ran with, to compare with requirements.txt when something differs."""
+    """Print the installed release of each package: what a notebook ran with, to compare with requirements.txt."""
     from importlib.metadata import version
 
     print("  ".join(f"{package} {version(package)}" for package in packages))

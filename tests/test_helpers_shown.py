@@ -25,7 +25,6 @@ NOT_THE_LESSON = {
     "kept_sentences": "hands files between notebooks (the sentences notebook 02 kept)",
     "flush_drive": "hands files between notebooks (Colab: finishes writing to Google Drive)",
     "check_notebook": "checks the parameters cell's names and values before anything runs",
-    "print_versions": "prints the releases the notebook ran with",
     "nothing_learned": "prints a warning when the model found no entity",
     "find_artifacts": "hands files between notebooks",
     "save_log_history": "writes a JSON file for notebook 04",

@@ -205,13 +205,15 @@ def test_each_run_shows_the_setting_it_was_given(run):
 # `make run`'s run folder, checked on the run that goes through 01-05 with the guide's architecture (DistilBERT).
 
 
+ON_THE_FOLDER_RUN = pytest.mark.parametrize("run", ["folder-subset"], indirect=True)
+
+
 @pytest.fixture()
 def folder_run(run):
-    if run["name"] != "folder-subset":
-        pytest.skip("checked on the folder-subset run")
     return run["folder"]
 
 
+@ON_THE_FOLDER_RUN
 def test_the_run_folder_holds_the_executed_notebooks_plots_and_metrics(folder_run):
     from ner_helpers.parameters import LESSONS
 
@@ -226,6 +228,7 @@ def test_the_run_folder_holds_the_executed_notebooks_plots_and_metrics(folder_ru
         assert (folder_run / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@ON_THE_FOLDER_RUN
 def test_no_solutions_leaves_out_the_solution_cells_only(folder_run):
     import nbformat
 
@@ -239,6 +242,7 @@ def test_no_solutions_leaves_out_the_solution_cells_only(folder_run):
     ]
 
 
+@ON_THE_FOLDER_RUN
 def test_no_token_shaped_string_in_the_run_folder(folder_run):
     assert TOKEN_SHAPE.search(FAKE_TOKEN.encode())  # the scan can find one
     for path in folder_run.rglob("*"):
@@ -246,6 +250,7 @@ def test_no_token_shaped_string_in_the_run_folder(folder_run):
             assert not TOKEN_SHAPE.search(path.read_bytes()), path
 
 
+@ON_THE_FOLDER_RUN
 def test_training_was_scored_on_the_validation_split_and_labels_kept_in_order(folder_run):
     from datasets import load_from_disk
 

@@ -75,7 +75,7 @@ def test_notebook_opens_with_badge_colab_install_and_versions_and_ends_with_exer
     assert "colab-badge.svg" in cells[0].source
     install = next(cell for cell in cells if "%pip install" in cell.source)
     assert 'if "google.colab" in sys.modules:' in install.source
-    assert any("print_versions(" in cell.source for cell in cells[:6])
+    assert any("check_notebook(" in cell.source for cell in cells[:6])  # checks the parameters, prints the releases
     summary = max(i for i, cell in enumerate(cells) if cell.cell_type == "markdown" and "## Summary" in cell.source)
     assert "Exercises" in cells[summary].source
     # After the summary come only the exercises' answer checks and their solutions.
@@ -171,3 +171,15 @@ def test_expected_copy_of_05_finds_entities_in_the_example_text():
     assert rows, output  # the trained tiny model finds entities in the example; nbval checks which
     for entity_type, surface, start, end in rows:
         assert text[int(start) : int(end)] == surface
+
+
+def test_the_five_lessons_stay_short_and_their_plumbing_out_of_sight():
+    from repo_tools.lesson_size import MAX_PLUMBING_SHARE, MAX_PROSE_WORDS, lessons_size
+
+    sizes = lessons_size()
+    words = sum(size["prose_words"] for size in sizes.values())
+    code = sum(size["code_lines"] for size in sizes.values())
+    plumbing = sum(size["plumbing_lines"] for size in sizes.values())
+    assert words <= MAX_PROSE_WORDS, f"01-05 hold {words} words of prose: `python -m repo_tools.lesson_size` shows where"
+    assert plumbing / code <= MAX_PLUMBING_SHARE, f"{plumbing} of {code} code lines in 01-05 are plumbing"
+    assert all(size["plumbing_lines"] > 0 for size in sizes.values())  # the measure still finds the set-up cells

@@ -151,8 +151,12 @@ def namespace(cells: list[str], notebook: str = "03_train", **changes) -> dict:
     return {**defaults(notebook), **changes, "In": ["", *cells], "sys": object()}
 
 
-def test_check_notebook_passes_the_defaults_and_ignores_cells_that_are_not_parameters():
+def test_check_notebook_passes_the_defaults_and_ignores_cells_that_are_not_parameters(capsys):
+    from importlib.metadata import version
+
     check_notebook("03_train", namespace([parameters_cell("03_train"), "x = 5", "import os\nos.getcwd()"]))
+    printed = capsys.readouterr().out  # the releases the notebook runs with, to compare with requirements.txt
+    assert f"torch {version('torch')}" in printed and f"ner_helpers {version('ner_helpers')}" in printed
 
 
 def test_check_notebook_refuses_a_name_papermill_injected_that_the_notebook_does_not_have():

@@ -424,7 +424,7 @@ def test_workshop_names_parameters_and_functions_that_exist():
 
 
 def test_workshop_drive_folder_is_the_one_the_notebooks_use_and_nothing_asks_to_edit_artifacts_dir():
-    from ner_helpers.artifacts import DRIVE_FOLDER
+    from ner_helpers.colab import DRIVE_FOLDER
 
     text = WORKSHOP.read_text()
     folders = set(re.findall(r"MyDrive/[\w.-]+", text))
