@@ -342,14 +342,15 @@ def _assignments(source: str) -> list[str] | None:
 
 
 def names_set_in_cells(cells: Iterable[str], notebook: str) -> dict[str, str]:
-    """The names assigned in the executed cells that are parameters cells, each with where it was set: papermill's
-    injected cell ("papermill's -p"), or a cell of literal assignments that sets at least one of the notebook's
-    parameters ("the parameters cell", which a learner edits)."""
+    """The names set in the parameters cells the kernel ran last, each with where it was set: the last cell of
+    literal assignments that sets one of the notebook's parameters ("the parameters cell", which a learner
+    edits and may run again after fixing a typo) and papermill's injected cells ("papermill's -p") after it."""
     declared = parameters_of(notebook)
+    cells = list(cells)
+    parsed = [(_assignments(source), source.lstrip().startswith(_PAPERMILL_CELL)) for source in cells]
+    edited = [i for i, (names, injected) in enumerate(parsed) if names and not injected and set(names) & set(declared)]
     found: dict[str, str] = {}
-    for source in cells:
-        names = _assignments(source)
-        injected = source.lstrip().startswith(_PAPERMILL_CELL)
+    for names, injected in parsed[edited[-1] if edited else 0:]:
         if names and (injected or set(names) & set(declared)):
             for name in names:
                 found.setdefault(name, "papermill's -p" if injected else "the parameters cell")

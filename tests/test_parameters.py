@@ -189,8 +189,15 @@ def test_check_notebook_names_a_parameter_deleted_from_the_cell():
 
 
 def test_only_literal_assignment_cells_count_as_parameters_cells():
-    cells = ["# Parameters\na = 1\n", "b = len('x')", "seed = 3\nc = 'x'", "d = 4"]
-    assert names_set_in_cells(cells, "03_train") == {"a": "papermill's -p", "seed": "the parameters cell", "c": "the parameters cell"}
+    cells = ["seed = 3\nc = 'x'", "# Parameters\na = 1\n", "b = len('x')", "d = 4"]
+    assert names_set_in_cells(cells, "03_train") == {"seed": "the parameters cell", "c": "the parameters cell", "a": "papermill's -p"}
+
+
+def test_a_typo_fixed_and_the_parameters_cell_run_again_is_no_longer_refused():
+    typo, fixed = parameters_cell("03_train") + "\nlearning_rat = 1e-4", parameters_cell("03_train")
+    assert "learning_rat" in names_set_in_cells([typo], "03_train")
+    assert "learning_rat" not in names_set_in_cells([typo, "check_notebook('03_train', globals())", fixed], "03_train")
+    check_notebook("03_train", namespace([typo, fixed], learning_rat=1e-4))  # the old variable lingers in the kernel
 
 
 # --- the notebooks follow the specification
