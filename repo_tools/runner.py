@@ -98,7 +98,8 @@ def parameter_problems(parameters: dict[str, Any], notebooks: list[str], sources
         try:
             check_parameters(name, **own_parameters(name, parameters))
         except ParameterError as error:
-            return str(error)
+            given = [f"{parameter} by {sources[parameter]}" for parameter in error.parameters if parameter in sources]
+            return str(error) + (f"\nSet: {'; '.join(given)}." if given else "")
     return None
 
 

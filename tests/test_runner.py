@@ -500,3 +500,17 @@ def test_resolve_paths_makes_an_existing_texts_file_absolute(tmp_path, monkeypat
     resolved = resolve_paths({"texts_file": "texts.txt", "text": "texts.txt"})
     assert resolved["texts_file"] == str(tmp_path / "texts.txt")
     assert resolved["text"] == "texts.txt"  # a text, not a path
+
+
+def test_each_parameter_is_traced_to_the_file_or_the_option_that_set_it(tmp_path, params_file):
+    args = parse(["--run-dir", str(tmp_path), "--params", str(params_file), "--learning-rate", "0.2", "--max-length", "12"])
+    sources = runner.parameter_sources(args)
+    assert sources["learning_rate"] == "--learning-rate" and sources["max_length"] == "--max-length"  # options win
+    assert sources["seed"] == sources["num_train_epochs"] == str(params_file)
+
+
+def test_a_refused_value_names_the_option_or_file_that_set_it(tmp_path, params_file, capsys):
+    params_file.write_text("weight_decay: -3\n")
+    assert runner.main(["--run-dir", str(tmp_path / "run"), "--params", str(params_file), "--learning-rate", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "learning_rate by --learning-rate" in err and f"weight_decay by {params_file}" in err
