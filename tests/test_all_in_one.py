@@ -72,6 +72,7 @@ def test_all_in_one_runs_top_to_bottom_in_the_tiny_configuration(tmp_path):
         parameters[key] = str(ROOT / parameters[key])
     parameters["artifacts_dir"] = str(tmp_path / "artifacts")
     parameters["plots_dir"] = str(tmp_path / "plots")
+    parameters.update(num_train_epochs=2, final_fit=False)  # it must run top to bottom; nbval's chain checks the learning
     papermill.execute_notebook(
         str(all_in_one.OUTPUT), str(tmp_path / "all_in_one.ipynb"), parameters=parameters,
         cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,

@@ -28,6 +28,7 @@ def run_dir(tmp_path_factory, tiny_model_dir):
         "--params", str(ROOT / "tests" / "notebook_params_ci.yaml"),  # holds data_dir: WNUT 17's sample
         "--data-files", str(files),
         "--model-checkpoint", str(tiny_model_dir),
+        "--num-train-epochs", "2", "--final-fit", "false",  # nothing here asserts learning: what matters is the tag set
     ])
     assert code == 0
     return run

@@ -18,6 +18,13 @@ def test_a_test_file_is_one_unit_so_its_module_fixtures_run_once():
     assert xdist_unit("tests/test_runner.py") == "tests/test_runner.py"
 
 
+def test_each_notebook_run_is_a_unit_with_every_test_that_reads_it():
+    folder = {xdist_unit(f"tests/test_notebook_runs.py::{test}[folder-subset]")
+              for test in ("test_every_notebook_of_the_run_finishes_or_stops_as_expected", "test_no_token_shaped_string_in_the_run_folder")}
+    assert len(folder) == 1
+    assert folder != {xdist_unit("tests/test_notebook_runs.py::test_every_notebook_of_the_run_finishes_or_stops_as_expected[push-to-hub-offline]")}
+
+
 def test_the_nbval_notebook_copies_are_one_unit_because_each_reads_the_one_before():
     units = {xdist_unit(f"tests/expected_notebooks/{name}.ipynb::Cell 3") for name in ("01_load_data", "05_inference")}
     assert units == {"tests/expected_notebooks"}

@@ -12,11 +12,21 @@ from __future__ import annotations
 import pytest
 
 
+# Files whose module fixture is parametrized by notebook run: each run is its own unit, so the runs (a minute each)
+# spread over both workers instead of queueing in one.
+SPLIT_BY_RUN = ("tests/test_notebook_runs.py",)
+
+
 def xdist_unit(nodeid: str) -> str:
     """What one pytest-xdist worker runs as a whole under `make test`: a test file, so a module's fixtures
-    are built once; the nbval notebook copies are one unit, as each reads what the one before it wrote."""
+    are built once; the nbval notebook copies are one unit, as each reads what the one before it wrote; and in
+    SPLIT_BY_RUN files, each notebook run (the test id's parameter) with all the tests that read it."""
     path = nodeid.split("::")[0]
-    return "tests/expected_notebooks" if path.startswith("tests/expected_notebooks/") else path
+    if path.startswith("tests/expected_notebooks/"):
+        return "tests/expected_notebooks"
+    if path in SPLIT_BY_RUN and nodeid.endswith("]"):
+        return f"{path}[{nodeid.rsplit('[', 1)[1]}"
+    return path
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown (and unused) where it is not loaded
