@@ -142,11 +142,20 @@ def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: boo
     print(f"== {name} {own}" + ("" if solutions else " (without the solutions)"), flush=True)
     notebook = str(source) if solutions else student_copy(nbformat.read(source, as_version=4))
     start = time.perf_counter()
-    os.environ[RUN_SOLUTIONS_ENV] = "1" if solutions else "0"  # the kernel inherits it: every solution cell runs its answer
-    papermill.execute_notebook(
-        notebook, str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
-        kernel_name="python3", progress_bar=False,
-    )
+    # The kernel inherits the environment: with the solutions, every solution cell runs its answer. Set for this
+    # notebook only, so that a caller's own setting (`make test` sets it for every kernel) is left as it was.
+    before = os.environ.get(RUN_SOLUTIONS_ENV)
+    os.environ[RUN_SOLUTIONS_ENV] = "1" if solutions else "0"
+    try:
+        papermill.execute_notebook(
+            notebook, str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
+            kernel_name="python3", progress_bar=False,
+        )
+    finally:
+        if before is None:
+            del os.environ[RUN_SOLUTIONS_ENV]
+        else:
+            os.environ[RUN_SOLUTIONS_ENV] = before
     return round(time.perf_counter() - start, 1)
 
 

@@ -514,3 +514,20 @@ def test_a_refused_value_names_the_option_or_file_that_set_it(tmp_path, params_f
     assert runner.main(["--run-dir", str(tmp_path / "run"), "--params", str(params_file), "--learning-rate", "-1"]) == 2
     err = capsys.readouterr().err
     assert "learning_rate by --learning-rate" in err and f"weight_decay by {params_file}" in err
+
+
+@pytest.mark.parametrize("callers", [None, "1"])
+def test_the_solutions_setting_reaches_the_kernel_and_leaves_the_callers_as_it_was(monkeypatch, tmp_path, callers):
+    import papermill
+
+    from ner_helpers.exercises import RUN_SOLUTIONS_ENV
+
+    if callers is None:
+        monkeypatch.delenv(RUN_SOLUTIONS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(RUN_SOLUTIONS_ENV, callers)  # `make test` sets it for every kernel of the suite
+    seen = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *args, **kw: seen.append(os.environ.get(RUN_SOLUTIONS_ENV)))
+    runner.execute("03_train", tmp_path, {}, solutions=False)
+    runner.execute("03_train", tmp_path, {}, solutions=True)
+    assert seen == ["0", "1"] and os.environ.get(RUN_SOLUTIONS_ENV) == callers
