@@ -206,13 +206,9 @@ def _option_value(parameter: Any) -> Any:
 
 def lesson_parameters() -> dict[str, Any]:
     """The parameters of the five lessons (ner_helpers.parameters.SPEC), each once: the runner's options."""
-    from ner_helpers.parameters import parameters_of
+    from ner_helpers.parameters import ALL_IN_ONE, parameters_of
 
-    merged: dict[str, Any] = {}
-    for name in LESSONS:
-        for parameter in parameters_of(name).values():
-            merged.setdefault(parameter.name, parameter)
-    return merged
+    return parameters_of(ALL_IN_ONE)  # the classroom notebook's cell: every lesson's parameters, each once
 
 
 def _parameter_file(args: argparse.Namespace) -> dict[str, Any]:
