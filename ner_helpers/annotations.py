@@ -44,13 +44,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple, Sequence
 
+from .conll import ZIP_MAGIC, is_zip
 from .errors import AnnotationFormatError
 from .inference import split_words
 
 LABEL_STUDIO_SUFFIX = ".json"  # Label Studio: Export > JSON (a list of tasks)
 DOCCANO_SUFFIX = ".jsonl"  # doccano: Export > JSONL (one document per line)
 ANNOTATION_SUFFIXES = (LABEL_STUDIO_SUFFIX, DOCCANO_SUFFIX)
-ZIP_MAGIC = b"PK\x03\x04"  # doccano's Export downloads a .zip that holds the .jsonl file
 
 Offsets = Literal["utf-16", "code-points", "graphemes"]
 OFFSETS: tuple[str, ...] = ("utf-16", "code-points", "graphemes")
@@ -652,7 +652,7 @@ def read_annotation_file(
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".zip" or (path.is_file() and path.read_bytes()[:4] == ZIP_MAGIC):
+    if suffix == ".zip" or is_zip(path):
         _read_text(path)  # a missing file says so; an archive is refused with its members
         raise _refuse_zip(path)  # a .zip that is no archive: still not an export
     if suffix == LABEL_STUDIO_SUFFIX:

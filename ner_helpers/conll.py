@@ -118,11 +118,14 @@ def _to_bio(
     return result
 
 
-def _is_zip(path: str | os.PathLike) -> bool:
-    """Whether the file is a zip archive whatever its name (doccano's Export downloads one)."""
+ZIP_MAGIC = b"PK\x03\x04"  # doccano's Export downloads a .zip that holds the .jsonl file
+
+
+def is_zip(path: str | os.PathLike) -> bool:
+    """Whether the file is a zip archive whatever its name (its first four bytes, not the whole file, are read)."""
     try:
         with open(path, "rb") as file:
-            return file.read(4) == b"PK\x03\x04"
+            return file.read(4) == ZIP_MAGIC
     except OSError:
         return False
 
@@ -130,7 +133,7 @@ def _is_zip(path: str | os.PathLike) -> bool:
 def read_data_file(path: str | os.PathLike, label_names: Sequence[str] | None = None):
     """(tokens, tags) sentences and a report from a CoNLL file, or from an annotation tool's export: a Label
     Studio JSON export (.json) or a doccano JSONL export (.jsonl), read by `ner_helpers.annotations`."""
-    if Path(path).suffix.lower() in (".json", ".jsonl", ".zip") or _is_zip(path):  # a .zip: refused there, naming its files
+    if Path(path).suffix.lower() in (".json", ".jsonl", ".zip") or is_zip(path):  # a .zip: refused there, naming its files
         from .annotations import read_annotation_file  # imported here: it imports torch through ner_helpers.inference
 
         return read_annotation_file(path, label_names)

@@ -21,7 +21,7 @@ import nbformat
 
 from repo_tools import colab_links
 from ner_helpers.parameters import ALL_IN_ONE, parameters_cell, parameters_of
-from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, is_install_cell, is_parameters_cell, notebook_path
+from repo_tools.notebooks import LESSONS, NOTEBOOK_DIR, is_install_cell, is_parameters_cell, notebook_path, python_source
 
 ROOT = NOTEBOOK_DIR.parent
 OUTPUT = NOTEBOOK_DIR / "all_in_one.ipynb"
@@ -59,12 +59,8 @@ EDITIONS = {OUTPUT: (NOTEBOOK_DIR, TITLE, PARAMETERS_MD), JA_DIR / "all_in_one.i
 
 def _assigned_names(source: str) -> set[str]:
     """Names a code cell assigns at top level (IPython magics and shell lines are skipped)."""
-    code = "\n".join(
-        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in source.splitlines()
-    )
     names: set[str] = set()
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(ast.parse(python_source(source))):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
     return names

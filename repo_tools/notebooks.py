@@ -71,6 +71,15 @@ def write_parameters_cells(names: list[str], notebook_dir: Path = NOTEBOOK_DIR) 
     return changed
 
 
+def python_source(source: str) -> str:
+    """A code cell's source as plain Python: IPython magics and shell lines (`%pip`, `!ls`) become `pass`, kept at
+    their indentation, so that `ast.parse` reads the rest."""
+    return "\n".join(
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    )
+
+
 def is_install_cell(cell: nbformat.NotebookNode) -> bool:
     """The Colab install cell each notebook opens with (`make colab-links` writes it: a Colab form, its code run only on Colab)."""
     return cell.cell_type == "code" and '"google.colab" in sys.modules' in cell.source and "%pip install" in cell.source

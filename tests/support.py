@@ -10,6 +10,10 @@ from pathlib import Path
 
 TESTS_DIR = Path(__file__).parent
 SAMPLE_DIR = TESTS_DIR / "data" / "sample_wnut17"
+# Every notebook with exercises and solutions: the English and Japanese ones, not the student copies (which have none).
+NOTEBOOKS_WITH_SOLUTIONS = sorted(
+    path for path in (TESTS_DIR.parent / "notebooks").rglob("*.ipynb") if not {".ipynb_checkpoints", "student"} & set(path.parts)
+)
 CI_TINY_MODEL = TESTS_DIR.parent / ".cache" / "tiny-model"  # where tests/expected_notebooks (nbval) load the tiny model
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from repo_tools.notebooks import LESSONS
+from repo_tools.notebooks import LESSONS, python_source
 
 ROOT = Path(__file__).resolve().parent.parent
 NOT_THE_LESSON = {
@@ -43,10 +43,7 @@ LINK = re.compile(r"\[`(\w+)`\]\((?:https://github\.com/[^)]*/|(?:\.\./)+)ner_he
 
 
 def code_of(cell) -> str:
-    return "\n".join(
-        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-        for line in cell.source.splitlines()
-    )
+    return python_source(cell.source)
 
 
 def helpers_used(cells) -> dict[str, int]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from support import NOTEBOOKS_WITH_SOLUTIONS
 from repo_tools.notebooks import ALL_NOTEBOOKS, LESSONS, declared, declared_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,12 +92,7 @@ def test_every_lesson_flushes_drive_once_before_its_summary_and_solutions(name):
     assert len(flushing) == 1 and flushing[0] < summary
 
 
-EVERY_NOTEBOOK_WITH_SOLUTIONS = sorted(
-    path for path in (ROOT / "notebooks").rglob("*.ipynb") if "student" not in path.parts and ".ipynb_checkpoints" not in path.parts
-)
-
-
-@pytest.mark.parametrize("path", EVERY_NOTEBOOK_WITH_SOLUTIONS, ids=lambda path: str(path.relative_to(ROOT / "notebooks")))
+@pytest.mark.parametrize("path", NOTEBOOKS_WITH_SOLUTIONS, ids=lambda path: str(path.relative_to(ROOT / "notebooks")))
 def test_run_all_prints_no_solution_until_the_learner_asks(path, monkeypatch, capsys):
     # Run all executes every cell: each solution cell, run as Run all runs it (reveal as written, no test-run
     # variable), must print only that its answer is hidden, and leave no answer behind; `make test` sets

@@ -9,14 +9,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from repo_tools.notebooks import python_source
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def imported_packages(source: str) -> set[str]:
-    code = "\n".join(line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())  # IPython magics and shell lines, kept indented
     names: set[str] = set()
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(ast.parse(python_source(source))):
         if isinstance(node, ast.Import):
             names |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:

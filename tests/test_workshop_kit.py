@@ -13,13 +13,13 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from support import NOTEBOOKS_WITH_SOLUTIONS
 from repo_tools import colab_links
 from repo_tools.notebooks import is_install_cell
 from repo_tools.student_notebooks import is_solution, student_copy, write_student_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
-# Every notebook with exercises: the English and Japanese ones, not the student copies (which have no solutions).
-NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if not {".ipynb_checkpoints", "student"} & set(p.parts))
+NOTEBOOKS = NOTEBOOKS_WITH_SOLUTIONS
 EXERCISE_HEADINGS = ("Exercises", "演習")
 
 
