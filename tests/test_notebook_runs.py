@@ -145,6 +145,29 @@ def test_notebooks_04_and_05_use_exactly_the_sentences_02_kept(run):
         assert f"{kept} of {kept} {split} sentences fit" in cell_output(going_further, "08-evaluator")
 
 
+def spans_of(tokens: list[str], tags: list[int], rows: Any) -> list[tuple[str, str]]:
+    """(type, words joined without spaces) of each entity of one sentence, from its BIO tags."""
+    names = rows.features["ner_tags"].feature.names
+    entities, current = [], None
+    for token, tag in zip(tokens, (names[t] for t in tags)):
+        if tag.startswith("B-"):
+            current = [tag[2:], token]
+            entities.append(current)
+        elif tag.startswith("I-") and current:
+            current[1] += token
+        else:
+            current = None
+    return [tuple(entity) for entity in entities]
+
+
+def entity_spans(dataset: Path, split: str) -> list[list[tuple[str, str]]]:
+    """Per sentence of a data set that notebook 01 saved: its entities, as `spans_of` gives them."""
+    from datasets import load_from_disk
+
+    rows = load_from_disk(str(dataset))[split]
+    return [spans_of(tokens, tags, rows) for tokens, tags in zip(rows["tokens"], rows["ner_tags"])]
+
+
 def trained_parameters(notebook: Path) -> tuple[int, int]:
     """(parameters, trained parameters) as notebook 03 printed them."""
     found = re.search(r"([\d,]+) parameters, ([\d,]+) of them trained", cell_output(notebook, "03-09"))
@@ -166,34 +189,26 @@ def test_each_run_shows_the_setting_it_was_given(run):
         assert "TensorBoard logs of " in cell_output(folder / "then-2" / "07_going_further_training.ipynb", "07-tensorboard")  # 07 finds 03's logs
         assert "Running on local URL" in cell_output(folder / "05_inference.ipynb", "05-demo")  # launch_demo=True
         assert sorted(p.stem for p in (folder / "then-2").glob("0*.ipynb")) == ["07_going_further_training", "08_going_further_inference"]
-    elif name == "annotation-exports-without-test":
+    elif name == "own-data-without-test":
         assert "precision: bf16 autocast on the CPU (cpu_bf16=True)" in cell_output(folder / "03_train.ipynb", "03-11")
-        assert "validation entity F1 " in cell_output(folder / "04_evaluate.ipynb", "04-09")
         # 05 pre-annotated the 3 non-empty lines of texts_file; notebook 01 read them back with the same spans.
         tasks = json.loads((folder / "artifacts" / "predictions" / "label_studio.json").read_text())
         assert [task["data"]["text"] for task in tasks] == [line for line in (ROOT / "tests/data/annotations/texts.txt").read_text().splitlines() if line.strip()]
         predicted = [[(r["value"]["labels"][0], task["data"]["text"][r["value"]["start"]:r["value"]["end"]].replace(" ", ""))
                       for r in task["predictions"][0]["result"]] for task in tasks]
+        assert any(predicted)  # else the round trip below would compare nothing
         doccano = [json.loads(line) for line in (folder / "artifacts" / "predictions" / "doccano.jsonl").read_text().splitlines()]
         assert [[(label, d["text"][a:b].replace(" ", "")) for a, b, label in d["label"]] for d in doccano] == predicted
-        from datasets import load_from_disk
-
-        read_back = load_from_disk(str(folder / "then-1" / "artifacts" / "dataset"))
         for split in ("train", "validation"):
-            names = read_back[split].features["ner_tags"].feature.names
-            spans = []
-            for tokens, tags in zip(read_back[split]["tokens"], read_back[split]["ner_tags"]):
-                entities, current = [], None
-                for token, tag in zip(tokens, (names[t] for t in tags)):
-                    if tag.startswith("B-"):
-                        current = [tag[2:], token]
-                        entities.append(current)
-                    elif tag.startswith("I-") and current:
-                        current[1] += token
-                    else:
-                        current = None
-                spans.append([tuple(e) for e in entities])
-            assert spans == predicted, split
+            assert entity_spans(folder / "then-1" / "artifacts" / "dataset", split) == predicted, split
+        # The hand-written exports: notebook 01 saved what the reader makes of them, every entity in place.
+        from ner_helpers.data import load_data
+
+        exports = ROOT / "tests" / "data" / "annotations"
+        read = load_data(data_files={"train": exports / "label_studio_export.json", "validation": exports / "doccano_export.jsonl"}, verbose=False)
+        for split in ("train", "validation"):
+            saved = entity_spans(folder / "then-2" / "artifacts" / "dataset", split)
+            assert saved and any(saved) and saved == [spans_of(tokens, tags, read[split]) for tokens, tags in zip(read[split]["tokens"], read[split]["ner_tags"])], split
     elif name == "dataset-name-local-copy":
         loaded = cell_output(folder / "01_load_data.ipynb", "01-06")
         assert "num_rows: 12" in loaded and "test:" not in loaded  # the "small" configuration: 12 training rows, no test
@@ -265,3 +280,50 @@ def test_training_was_scored_on_the_validation_split_and_labels_kept_in_order(fo
     names = load_from_disk(str(folder_run / "artifacts" / "dataset"))["train"].features["ner_tags"].feature.names
     assert [config["id2label"][str(i)] for i in range(len(names))] == names
     assert config["label2id"] == {name: i for i, name in enumerate(names)}
+
+
+# Your own data in another tag set (PER/LOC/ORG, CoNLL-2003 layout, no test file): nothing in 01-05 may assume WNUT 17.
+
+
+ON_THE_OWN_DATA_RUN = pytest.mark.parametrize("run", ["own-data-without-test"], indirect=True)
+
+
+@ON_THE_OWN_DATA_RUN
+def test_notebook_01_reports_the_iob1_conversion_and_the_labels(run):
+    loading = cell_output(run["folder"] / "01_load_data.ipynb", "01-06")
+    assert "IOB1 read as BIO" in loading and "-DOCSTART- line(s) skipped" in loading
+    assert "No test split: notebook 04 will score the validation split" in loading
+    labels = cell_output(run["folder"] / "01_load_data.ipynb", "01-12")
+    assert "['O', 'B-LOC', 'I-LOC', 'B-ORG', 'I-ORG', 'B-PER', 'I-PER']" in labels
+
+
+@ON_THE_OWN_DATA_RUN
+def test_notebook_02_reports_the_sentence_longer_than_the_model(run):
+    report = cell_output(run["folder"] / "02_preprocess.ipynb", "02-long-sentences-code")
+    assert "train      1 sentence(s) longer than 64 tokens" in report
+
+
+@ON_THE_OWN_DATA_RUN
+def test_notebook_04_tables_hold_exactly_the_data_types_on_the_validation_split(run):
+    folder = run["folder"]
+    metrics = json.loads((folder / "artifacts" / "test_metrics.json").read_text())
+    assert set(metrics["per_type"]) == {"LOC", "ORG", "PER"}
+    assert metrics["split"] == "validation"
+    scores = cell_output(folder / "04_evaluate.ipynb", "04-09")
+    rows = [line.split()[0] for line in scores.split("<")[0].splitlines() if line.split()[:1] in (["LOC"], ["ORG"], ["PER"], ["overall"])]
+    assert rows == ["LOC", "ORG", "PER", "overall"]
+    assert "validation split" in scores and "validation entity F1" in scores
+    assert "published" not in scores  # WNUT 17's published results do not apply
+    errors = cell_output(folder / "04_evaluate.ipynb", "04-17")
+    assert "errors on the validation split" in errors
+    assert not {"corporation", "location", "person"} & set(errors.split())
+    for name in ("per_type_scores", "training_curves", "confusion_matrix"):
+        assert (folder / "plots" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@ON_THE_OWN_DATA_RUN
+def test_notebook_05_writes_pre_annotations_with_the_data_types(run):
+    written = cell_output(run["folder"] / "05_inference.ipynb", "05-predictions")
+    assert "doccano: a Sequence Labeling project with the labels LOC, ORG, PER," in written
+    assert '<Label value="LOC"/><Label value="ORG"/><Label value="PER"/>' in written  # Label Studio's config
+    assert not {"corporation", "location", "person"} & set(written.replace('"', " ").replace(",", " ").split())

@@ -47,18 +47,19 @@ def counted(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def first_sweep(tmp_path_factory, sample_dir, tiny_model_dir, counted):
-    """Three learning rates; the impossible one in the middle, so the sweep must go on after it fails."""
+    """Two learning rates, the impossible one first, so the sweep must go on after it fails. (The bookkeeping of
+    larger grids is checked below with the notebooks faked.)"""
     folder = tmp_path_factory.mktemp("sweep")
-    grid = write_grid(folder / "grid.yaml", sample_dir, tiny_model_dir, [0.005, -1.0, 0.01])
+    grid = write_grid(folder / "grid.yaml", sample_dir, tiny_model_dir, [-1.0, 0.005])
     code = sweep.main(["--grid", str(grid), "--run-dir", str(folder / "run")])
     return folder, grid, code, list(counted)
 
 
 @pytest.mark.notebook
-def test_two_configurations_give_two_ok_rows_with_scores(first_sweep):
+def test_the_configuration_that_trains_gives_an_ok_row_with_scores(first_sweep):
     folder, _, _, _ = first_sweep
     table = [row for row in rows(folder / "run") if row["status"] == "ok"]
-    assert [row["learning_rate"] for row in table] == ["0.005", "0.01"]
+    assert [row["learning_rate"] for row in table] == ["0.005"]
     for row in table:
         assert 0.0 <= float(row["validation_f1"]) <= 1.0 and 0.0 <= float(row["test_f1"]) <= 1.0
         assert float(row["train_seconds"]) > 0
@@ -88,8 +89,8 @@ def test_each_configuration_logs_its_own_tensorboard_run(first_sweep):
 def test_loading_and_tokenizing_run_once_for_a_grid_over_training(first_sweep):
     _, _, _, executed = first_sweep
     assert executed.count("01_load_data") == executed.count("02_preprocess") == 1
-    assert executed.count("03_train") == 3  # the failing configuration stops in 03
-    assert executed.count("04_evaluate") == executed.count("05_inference") == 2
+    assert executed.count("03_train") == 2  # the failing configuration stops in 03
+    assert executed.count("04_evaluate") == executed.count("05_inference") == 1
 
 
 @pytest.mark.notebook
@@ -97,11 +98,11 @@ def test_a_failing_configuration_is_recorded_and_the_others_finish(first_sweep, 
     folder, _, code, executed = first_sweep
     assert code == 1
     table = rows(folder / "run")
-    assert [row["learning_rate"] for row in table] == ["0.005", "-1.0", "0.01"]
-    assert [row["status"] for row in table] == ["ok", "failed", "ok"]
-    assert table[1]["error"].startswith("ParameterError: learning_rate=-1.0 is not accepted: learning_rate takes a number above 0")
-    assert "\n" not in table[1]["error"]
-    assert table[2]["test_f1"] != ""  # the configuration after the failure ran to the end
+    assert [row["learning_rate"] for row in table] == ["-1.0", "0.005"]
+    assert [row["status"] for row in table] == ["failed", "ok"]
+    assert table[0]["error"].startswith("ParameterError: learning_rate=-1.0")  # the error's type and the value
+    assert "\n" not in table[0]["error"]
+    assert table[1]["test_f1"] != ""  # the configuration after the failure ran to the end
     # The notebooks of the last configuration ran after the failed 03.
     assert executed[-3:] == ["03_train", "04_evaluate", "05_inference"]
 
@@ -114,11 +115,11 @@ def test_a_second_run_retries_the_failure_and_retrains_nothing(first_sweep, coun
     before = len(counted)
     assert sweep.main(["--grid", str(grid), "--run-dir", str(folder / "run")]) == 1
     assert counted[before:] == ["03_train"]  # only the failed configuration is tried again
-    assert len(models) == 2 and [path.stat().st_mtime_ns for path in models] == mtimes
+    assert len(models) == 1 and [path.stat().st_mtime_ns for path in models] == mtimes
     out, err = capsys.readouterr()
-    assert "2 already finished, 1 to run" in out
+    assert "1 already finished, 1 to run" in out
     assert "configs/learning_rate=-1.0" in err and "run the same command again" in err
-    assert [row["status"] for row in rows(folder / "run")] == ["ok", "failed", "ok"]
+    assert [row["status"] for row in rows(folder / "run")] == ["failed", "ok"]
 
 
 @pytest.mark.notebook
@@ -132,7 +133,7 @@ def test_notebook_06_runs_on_the_sweep_folder(first_sweep, tmp_path):
     text = "\n".join(
         "".join(out.get("text", "")) for cell in nbformat.read(output, as_version=4).cells for out in cell.get("outputs", [])
     )
-    assert "3 configurations, 2 finished" in text and "failed: configs/learning_rate=-1.0" in text
+    assert "2 configurations, 1 finished" in text and "failed: configs/learning_rate=-1.0" in text
     chosen = max((r for r in rows(folder / "run") if r["status"] == "ok"), key=lambda r: float(r["validation_f1"]))
     assert f"chosen on validation: learning_rate={float(chosen['learning_rate'])}" in text
     assert text.count("test entity F1") == 1
