@@ -234,7 +234,7 @@ def offline_mode(datasets: bool = False) -> bool:
     """Whether the user asked for no network: HF_HUB_OFFLINE set (the Hub: models, pushes, the runner's preflight),
     or, with `datasets=True` (loading a data set), HF_DATASETS_OFFLINE too.
 
-    The one test of these variables in the project (parameters.py and repo_tools/hub.py use it), with the values
+    The one test of these variables in the project (parameters.py, metrics.py and repo_tools/hub.py use it), with the values
     huggingface_hub and datasets accept as "on": 1, ON, YES, TRUE in any case. Read at each call, not at import.
     """
     names = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE") if datasets else ("HF_HUB_OFFLINE",)

@@ -9,9 +9,11 @@ from typing import Any, Callable, Sequence
 import datasets
 import evaluate
 import numpy as np
+from evaluate.utils.file_utils import DownloadConfig
 from seqeval.metrics import accuracy_score, classification_report
 
 from .align import IGNORE_INDEX
+from .data import offline_mode
 
 SEQEVAL_RESULT_KEYS = ("overall_precision", "overall_recall", "overall_f1", "overall_accuracy")
 
@@ -80,13 +82,16 @@ class Seqeval(evaluate.Metric):
 def load_seqeval(hub: bool = True, verbose: bool = True) -> evaluate.EvaluationModule:
     """The guide's `evaluate.load("seqeval")`; without the Hub, the local copy `Seqeval`.
 
-    The Hub route is tried first (unless `hub=False`). When it fails (no network, HF_HUB_OFFLINE set,
-    the script moved), a one-line note says so and the copy shipped in this package is used: same
+    The Hub route is tried first (unless `hub=False`; with HF_HUB_OFFLINE set, evaluate's cache alone). When it
+    fails (no network, offline and not cached, the script moved), a one-line note says so and the copy shipped in this package is used: same
     `compute(predictions=..., references=...)`, same result keys, same numbers.
     """
     if hub:
         try:
-            return evaluate.load("seqeval")
+            # Offline (HF_HUB_OFFLINE set), only evaluate's cache is looked in: evaluate does not read that variable
+            # and would otherwise retry the network for 1.5 s before failing.
+            download = DownloadConfig(local_files_only=True) if offline_mode() else None
+            return evaluate.load("seqeval", download_config=download)
         except Exception as err:  # no network, offline mode, a missing script: all mean "use the copy"
             if verbose:
                 print(

@@ -52,16 +52,18 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"  {nodeid}")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionstart(session):
-    """Build the tiny model that tests/expected_notebooks (run by nbval) load from .cache/tiny-model."""
-    if not session.config.pluginmanager.hasplugin("nbval"):
-        return  # no notebook copy runs (`make mutation`, `-p no:nbval`): save each session the 0.8 s build
-    if hasattr(session.config, "workerinput"):
-        return  # a pytest-xdist worker: the main process built it before starting the workers
-    from tiny_model import build_tiny_model
+_BUILT_CI_TINY_MODEL: list[Path] = []
 
-    build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR)
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Build the tiny model that tests/expected_notebooks (run by nbval) load from .cache/tiny-model, once, before the
+    first notebook copy: in the worker that runs them (one unit, tests/plugins/xdist_scheduler.py), while the other
+    worker goes on with its own tests."""
+    if item.nodeid.startswith("tests/expected_notebooks/") and not _BUILT_CI_TINY_MODEL:
+        from tiny_model import build_tiny_model
+
+        _BUILT_CI_TINY_MODEL.append(build_tiny_model(CI_TINY_MODEL, SAMPLE_DIR))
 
 
 @pytest.fixture(scope="session")

@@ -66,13 +66,13 @@ def test_generator_refuses_a_lesson_that_overwrites_a_later_parameter(tmp_path, 
 
 
 @pytest.mark.notebook
-def test_all_in_one_runs_top_to_bottom_in_the_tiny_configuration(tmp_path, monkeypatch):
+def test_all_in_one_runs_top_to_bottom_in_the_tiny_configuration(tmp_path, monkeypatch, tiny_model_dir):
     from ner_helpers.exercises import RUN_SOLUTIONS_ENV
 
     monkeypatch.setenv(RUN_SOLUTIONS_ENV, "0")  # the solutions are the lessons' own cells, run by nbval's chain
     parameters = yaml.safe_load((ROOT / "tests" / "notebook_params_ci.yaml").read_text())
-    for key in ("data_dir", "model_checkpoint"):
-        parameters[key] = str(ROOT / parameters[key])
+    parameters["data_dir"] = str(ROOT / parameters["data_dir"])
+    parameters["model_checkpoint"] = str(tiny_model_dir)  # .cache/tiny-model is built for the nbval copies alone
     parameters["artifacts_dir"] = str(tmp_path / "artifacts")
     parameters["plots_dir"] = str(tmp_path / "plots")
     parameters.update(num_train_epochs=2, final_fit=False)  # it must run top to bottom; nbval's chain checks the learning

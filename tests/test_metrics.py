@@ -222,9 +222,17 @@ def test_offline_load_gives_an_evaluate_module_named_seqeval(capsys):
 def test_hub_route_is_tried_first(monkeypatch):
     calls = []
     hub_module = object()
-    monkeypatch.setattr(metrics.evaluate, "load", lambda path, **kw: calls.append(path) or hub_module)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    monkeypatch.setattr(metrics.evaluate, "load", lambda path, **kw: calls.append((path, kw["download_config"])) or hub_module)
     assert load_seqeval() is hub_module
-    assert calls == ["seqeval"]
+    assert calls == [("seqeval", None)]
+
+def test_offline_the_hub_route_looks_in_the_cache_alone(monkeypatch):
+    # conftest sets HF_HUB_OFFLINE=1. evaluate does not read it: without local_files_only it retries the network.
+    calls = []
+    monkeypatch.setattr(metrics.evaluate, "load", lambda path, **kw: calls.append(kw["download_config"]) or object())
+    load_seqeval()
+    assert len(calls) == 1 and calls[0].local_files_only is True
 
 def test_hub_failure_falls_back_with_a_note(monkeypatch, capsys):
     def unreachable(path, **kw):
