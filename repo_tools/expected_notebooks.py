@@ -12,11 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import papermill
 import yaml
 
 from ner_helpers.exercises import RUN_SOLUTIONS_ENV
 from repo_tools.notebooks import LESSONS, notebook_path, own_parameters
+from repo_tools.runner import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = ROOT / "tests" / "expected_notebooks"
@@ -42,14 +42,7 @@ def main() -> None:
     parameters = ci_parameters()
     os.environ[RUN_SOLUTIONS_ENV] = "1"  # the copies hold every solution's output, as `make test` runs them
     for name in sys.argv[1:] or LESSONS:
-        papermill.execute_notebook(
-            str(notebook_path(name)),
-            str(EXPECTED / f"{name}.ipynb"),
-            parameters=own_parameters(name, parameters),
-            cwd=str(EXPECTED),
-            kernel_name="python3",
-            progress_bar=False,
-        )
+        run_notebook(str(notebook_path(name)), EXPECTED / f"{name}.ipynb", own_parameters(name, parameters), cwd=EXPECTED)
         print("wrote", EXPECTED / f"{name}.ipynb", file=sys.stderr)
 
 

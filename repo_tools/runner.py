@@ -125,6 +125,19 @@ def unknown_make_variables(names: list[str], makefile: Path = NOTEBOOK_DIR.paren
     return " ".join(problems) or None
 
 
+def run_notebook(notebook: Any, output: str | Path, parameters: dict[str, Any], cwd: str | Path = NOTEBOOK_DIR) -> None:
+    """papermill.execute_notebook as this repository's tools and tests run a notebook (a path or a notebook object):
+    the python3 kernel, no progress bar, and the kernel stopped at once after the last cell.
+
+    papermill's default stop waits for the kernel to exit by itself, which one that imported torch, or served the
+    demo page, takes 1-3 s more to do; everything a notebook writes is written by then, so no run needs the wait.
+    """
+    import papermill
+
+    papermill.execute_notebook(notebook, str(output), parameters=parameters, cwd=str(cwd), kernel_name="python3",
+                               progress_bar=False, shutdown_kernel="immediate")
+
+
 def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: bool = True) -> float:
     """Run notebooks/<name>.ipynb into run_dir with the parameters it declares; the seconds it took.
 
@@ -132,7 +145,6 @@ def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: boo
     student-notebooks` does): 03's train two more models, which a sweep or a quick run does not need.
     """
     import nbformat
-    import papermill
 
     from ner_helpers.exercises import RUN_SOLUTIONS_ENV
     from repo_tools.student_notebooks import student_copy
@@ -147,10 +159,7 @@ def execute(name: str, run_dir: Path, parameters: dict[str, Any], solutions: boo
     before = os.environ.get(RUN_SOLUTIONS_ENV)
     os.environ[RUN_SOLUTIONS_ENV] = "1" if solutions else "0"
     try:
-        papermill.execute_notebook(
-            notebook, str(run_dir / f"{name}.ipynb"), parameters=own, cwd=str(NOTEBOOK_DIR),
-            kernel_name="python3", progress_bar=False,
-        )
+        run_notebook(notebook, run_dir / f"{name}.ipynb", own)
     finally:
         if before is None:
             del os.environ[RUN_SOLUTIONS_ENV]

@@ -5,12 +5,12 @@ import shutil
 from pathlib import Path
 
 import nbformat
-import papermill
 import pytest
 import yaml
 
 from repo_tools import all_in_one
 from repo_tools.notebooks import LESSONS, declared
+from repo_tools.runner import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,10 +76,7 @@ def test_all_in_one_runs_top_to_bottom_in_the_tiny_configuration(tmp_path, monke
     parameters["artifacts_dir"] = str(tmp_path / "artifacts")
     parameters["plots_dir"] = str(tmp_path / "plots")
     parameters.update(num_train_epochs=2, final_fit=False)  # it must run top to bottom; nbval's chain checks the learning
-    papermill.execute_notebook(
-        str(all_in_one.OUTPUT), str(tmp_path / "all_in_one.ipynb"), parameters=parameters,
-        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
-    )
+    run_notebook(str(all_in_one.OUTPUT), tmp_path / "all_in_one.ipynb", parameters)
     for name in ("dataset", "tokenized", "model", "log_history.json", "test_metrics.json"):
         assert (tmp_path / "artifacts" / name).exists(), name
     assert (tmp_path / "plots" / "confusion_matrix.png").exists()

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from repo_tools.notebooks import NOTEBOOK_DIR
-from repo_tools.runner import execute
+from repo_tools.runner import execute, run_notebook
 from repo_tools.student_notebooks import student_copy
 
 # Each test runs notebooks in Jupyter kernels: `make test-fast` leaves it out.
@@ -38,10 +38,7 @@ def edited(name: str, old: str, new: str, folder: Path) -> Path:
 
 
 def run_edited(path: Path, run_dir: Path, parameters: dict) -> None:
-    import papermill
-
-    papermill.execute_notebook(str(path), str(run_dir / path.name), parameters=parameters, cwd=str(NOTEBOOK_DIR),
-                               kernel_name="python3", progress_bar=False)
+    run_notebook(str(path), run_dir / path.name, parameters)
 
 
 @pytest.fixture(scope="module")

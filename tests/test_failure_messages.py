@@ -7,6 +7,7 @@ import papermill
 import pytest
 
 from ner_helpers.errors import HubUnreachableError, MissingArtifactError
+from repo_tools.runner import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,14 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 )
 def test_running_a_notebook_before_its_prerequisites_names_the_notebook_to_run(tmp_path, notebook, names):
     with pytest.raises(papermill.PapermillExecutionError) as failure:
-        papermill.execute_notebook(
-            str(ROOT / "notebooks" / f"{notebook}.ipynb"),
-            str(tmp_path / "out.ipynb"),
-            parameters={"artifacts_dir": str(tmp_path / "empty")},
-            cwd=str(ROOT / "notebooks"),
-            kernel_name="python3",
-            progress_bar=False,
-        )
+        run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), tmp_path / "out.ipynb", {"artifacts_dir": str(tmp_path / "empty")})
     assert failure.value.ename == "MissingArtifactError"
     assert f"notebooks/{names}" in failure.value.evalue and "Run that notebook first" in failure.value.evalue
     # it fails in the first cells, before any model or data is loaded
@@ -89,11 +83,7 @@ def test_offline_route_passes_the_preflight(sample_dir, tiny_model_dir):
 def test_a_bad_parameter_stops_the_notebook_in_its_first_cells_before_anything_is_written(tmp_path, notebook, parameters, named):
     artifacts = tmp_path / "artifacts"
     with pytest.raises(papermill.PapermillExecutionError) as failure:
-        papermill.execute_notebook(
-            str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(tmp_path / "out.ipynb"),
-            parameters={"artifacts_dir": str(artifacts), **parameters}, cwd=str(ROOT / "notebooks"),
-            kernel_name="python3", progress_bar=False,
-        )
+        run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), tmp_path / "out.ipynb", {"artifacts_dir": str(artifacts), **parameters})
     assert failure.value.ename == "ParameterError"
     assert f"{named}=" in failure.value.evalue and f"{named} takes " in failure.value.evalue
     assert failure.value.exec_count <= 4  # the cell right after the parameters (and papermill's injected one)
@@ -116,10 +106,7 @@ def test_make_run_refuses_a_bad_value_before_the_first_notebook(tmp_path, capsys
 
 def run_until_it_stops(tmp_path, notebook: str, parameters: dict) -> papermill.PapermillExecutionError:
     with pytest.raises(papermill.PapermillExecutionError) as failure:
-        papermill.execute_notebook(
-            str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(tmp_path / "out.ipynb"), parameters=parameters,
-            cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
-        )
+        run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), tmp_path / "out.ipynb", parameters)
     return failure.value
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from support import cell_output
-from repo_tools.runner import main
+from repo_tools.runner import main, run_notebook
 
 # Each test runs notebooks in Jupyter kernels: `make test-fast` leaves it out.
 pytestmark = pytest.mark.notebook
@@ -65,11 +65,8 @@ def run(request, tmp_path_factory, tiny_model_dir, tiny_distilbert_dir):
     if spec.get("expect_error"):  # straight through papermill: the runner itself would refuse before any notebook
         with pytest.raises(papermill.PapermillExecutionError) as failure:
             for notebook in spec["notebooks"]:
-                papermill.execute_notebook(
-                    str(ROOT / "notebooks" / f"{notebook}.ipynb"), str(folder / f"{notebook}.ipynb"),
-                    parameters={"artifacts_dir": str(folder / "artifacts"), **parameters}, cwd=str(ROOT / "notebooks"),
-                    kernel_name="python3", progress_bar=False,
-                )
+                run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), folder / f"{notebook}.ipynb",
+                             {"artifacts_dir": str(folder / "artifacts"), **parameters})
         error = failure.value
     else:
         steps = [(spec["notebooks"], parameters, False)]

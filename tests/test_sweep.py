@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import nbformat
-import papermill
 import pytest
 import yaml
 
 from repo_tools import sweep
+from repo_tools.runner import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -126,10 +126,7 @@ def test_a_second_run_retries_the_failure_and_retrains_nothing(first_sweep, coun
 def test_notebook_06_runs_on_the_sweep_folder(first_sweep, tmp_path):
     folder, _, _, _ = first_sweep
     output = tmp_path / "06.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "06_compare_runs.ipynb"), str(output),
-        parameters={"run_dir": str(folder / "run")}, cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
-    )
+    run_notebook(str(ROOT / "notebooks" / "06_compare_runs.ipynb"), output, {"run_dir": str(folder / "run")})
     text = "\n".join(
         "".join(out.get("text", "")) for cell in nbformat.read(output, as_version=4).cells for out in cell.get("outputs", [])
     )
@@ -488,10 +485,7 @@ def test_notebook_06_chooses_on_validation_where_test_would_choose_otherwise(tmp
     # (0.45). The notebook must choose the first and print its test F1, 0.33.
     run_dir = write_results_csv(tmp_path / "run", [RESULT_HEADER] + EXPECTED_ROWS + [FAILED_ROW])
     output = tmp_path / "06.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "06_compare_runs.ipynb"), str(output), parameters={"run_dir": str(run_dir)},
-        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
-    )
+    run_notebook(str(ROOT / "notebooks" / "06_compare_runs.ipynb"), output, {"run_dir": str(run_dir)})
     text = "\n".join(
         "".join(out.get("text", "")) for cell in nbformat.read(output, as_version=4).cells for out in cell.get("outputs", [])
     )

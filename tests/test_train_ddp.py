@@ -14,24 +14,21 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import papermill
 import pytest
 import yaml
 
 from ner_helpers.errors import ParameterError
 from ner_helpers.distributed_training import fingerprint, load_parameters, main, notebook_defaults
+from repo_tools.runner import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_DEVICE_BATCH = 4
 EPOCHS = 6
 
 
-def run_notebook(name: str, out_dir: Path, **parameters) -> Path:
+def run_lesson(name: str, out_dir: Path, **parameters) -> Path:
     out = out_dir / f"{name}.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / f"{name}.ipynb"), str(out), parameters=parameters,
-        cwd=str(ROOT / "notebooks"), kernel_name="python3", progress_bar=False,
-    )
+    run_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"), out, parameters)
     return out
 
 
@@ -40,8 +37,8 @@ def prepared(tmp_path_factory, sample_dir, tiny_model_dir) -> Path:
     """A run folder whose artifacts/ holds what notebooks 01 and 02 write."""
     run = tmp_path_factory.mktemp("ddp-run")
     artifacts = run / "artifacts"
-    run_notebook("01_load_data", run, data_dir=str(sample_dir), artifacts_dir=str(artifacts))
-    run_notebook("02_preprocess", run, model_checkpoint=str(tiny_model_dir), artifacts_dir=str(artifacts))
+    run_lesson("01_load_data", run, data_dir=str(sample_dir), artifacts_dir=str(artifacts))
+    run_lesson("02_preprocess", run, model_checkpoint=str(tiny_model_dir), artifacts_dir=str(artifacts))
     return run
 
 
@@ -157,7 +154,7 @@ def test_rank_zero_alone_writes_one_model_and_one_metrics_file(ddp_run):
 @pytest.mark.notebook
 def test_notebook_04_reads_the_output_as_it_reads_notebook_03s(ddp_run):
     run, _ = ddp_run
-    run_notebook("04_evaluate", run, artifacts_dir=str(run / "artifacts"))
+    run_lesson("04_evaluate", run, artifacts_dir=str(run / "artifacts"))
     scores = json.loads((run / "artifacts" / "test_metrics.json").read_text())
     assert set(scores) >= {"precision", "recall", "f1", "accuracy"}
 
