@@ -35,10 +35,14 @@ def test_the_scheduler_hands_whole_units_to_the_workers():
     scheduling = pytest.importorskip("xdist.scheduler", reason="pip install -r requirements.txt (pytest-xdist)")
 
     class Config:  # what LoadScopeScheduling reads of pytest's config
+        option = type("Options", (), {"loadscopereorder": True})()
+
         def getvalue(self, name):
             return {"tx": ["popen"] * 2, "numprocesses": 2, "maxschedchunk": None}.get(name)
 
-    scheduler = pytest_xdist_make_scheduler(Config(), None)
+    config = Config()
+    scheduler = pytest_xdist_make_scheduler(config, None)
+    assert config.option.loadscopereorder is False  # units in collection order: the slow ones first
     assert isinstance(scheduler, scheduling.LoadScopeScheduling)  # one unit at a time per worker, in order
     assert scheduler._split_scope("tests/expected_notebooks/02_preprocess.ipynb::Cell 7") == "tests/expected_notebooks"
     assert scheduler._split_scope("tests/test_data.py::test_y") == "tests/test_data.py"
@@ -69,3 +73,28 @@ def test_pytest_xdist_is_pinned_and_kept_out_of_the_colab_install_cell():
 
     assert "pytest-xdist==3.8.0" in (ROOT / "requirements.txt").read_text().split()
     assert not [pin for pin in colab_pins() if pin.startswith("pytest-xdist")]
+
+
+class Item:
+    """What the ordering hook reads of a pytest item: its node id and markers."""
+
+    def __init__(self, nodeid: str, *markers: str):
+        self.nodeid, self.markers = nodeid, markers
+
+    def get_closest_marker(self, name):
+        return name if name in self.markers else None
+
+
+def test_each_worker_starts_with_the_slow_tests_in_their_order():
+    from plugins.xdist_scheduler import pytest_collection_modifyitems
+
+    items = [Item("tests/test_align.py::a"), Item("tests/test_sweep.py::b", "notebook"),
+             Item("tests/expected_notebooks/01_load_data.ipynb::Cell 0"), Item("tests/test_data.py::c"),
+             Item("tests/test_training.py::d", "training")]
+    worker = type("Config", (), {"workerinput": {}})()
+    ordered = list(items)
+    pytest_collection_modifyitems(worker, ordered)
+    assert [item.nodeid.split("::")[1] for item in ordered] == ["b", "Cell 0", "d", "a", "c"]
+    unchanged = list(items)
+    pytest_collection_modifyitems(object(), unchanged)  # one process, no xdist: the order pytest collected
+    assert unchanged == items
