@@ -12,7 +12,7 @@ import pytest
 from ner_helpers.errors import ParameterError
 from ner_helpers.parameters import (
     ALL_IN_ONE, LESSONS, NOTEBOOKS, check_notebook, check_parameters, defaults, names_set_in_cells, owners, parameters_cell,
-    parameters_of, problem, type_members, unknown_names,
+    parameters_of, problem, read_parameter_file, type_members, unknown_names,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +91,29 @@ def test_a_name_with_nothing_near_lists_the_notebooks_parameters():
 def test_another_notebooks_parameter_is_refused_naming_its_notebook():
     problems = unknown_names(["max_train_samples", "learning_rate"], ["03_train"], "-p")
     assert set(problems) == {"max_train_samples"} and "02_preprocess" in problems["max_train_samples"]
+
+
+def test_every_name_is_checked_whatever_comes_before_it():
+    names = ["learning_rate", "max_train_samples", "seed", "learning_rat", "num_train_epochs", "zzz"]
+    assert set(unknown_names(names, ["03_train"], "p.yaml")) == {"max_train_samples", "learning_rat", "zzz"}
+
+
+def test_an_unknown_notebook_is_named_with_the_notebooks_there_are():
+    with pytest.raises(KeyError) as error:
+        parameters_of("03_training")
+    assert "03_training" in str(error.value) and all(name in str(error.value) for name in (*NOTEBOOKS, ALL_IN_ONE))
+
+
+def test_a_parameter_file_that_is_missing_or_not_a_mapping_is_named(tmp_path):
+    with pytest.raises(ParameterError) as error:
+        read_parameter_file(tmp_path / "nope.yaml")
+    assert str(tmp_path / "nope.yaml") in str(error.value)
+    (tmp_path / "list.yaml").write_text("- learning_rate: 1.0e-4\n")
+    with pytest.raises(ParameterError) as error:
+        read_parameter_file(tmp_path / "list.yaml")
+    assert str(tmp_path / "list.yaml") in str(error.value) and "list" in str(error.value)
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n")
+    assert read_parameter_file(tmp_path / "empty.yaml") == {}
 
 
 @pytest.mark.parametrize("offline", ["1", "ON", "on", "yes", "YES", "true", "True"])
@@ -177,7 +200,18 @@ def test_check_notebook_refuses_a_typo_added_to_the_parameters_cell_by_hand():
 def test_check_notebook_checks_the_values_in_the_kernel():
     with pytest.raises(ParameterError) as error:
         check_notebook("03_train", namespace([parameters_cell("03_train")], num_train_epochs=0))
-    assert error.value.parameters == ["num_train_epochs"]
+    assert error.value.parameters == ["num_train_epochs"] and "the parameters cell" in str(error.value)
+
+
+def test_check_notebook_prints_the_releases_of_its_own_notebook_or_of_all_five(capsys):
+    from importlib.metadata import version
+
+    check_notebook("02_preprocess", namespace([parameters_cell("02_preprocess")], "02_preprocess"))
+    printed = capsys.readouterr().out
+    assert f"tokenizers {version('tokenizers')}" in printed and "matplotlib" not in printed  # 04's, not 02's
+    check_notebook(ALL_IN_ONE, namespace([parameters_cell(ALL_IN_ONE)], ALL_IN_ONE))
+    printed = capsys.readouterr().out
+    assert all(f"{package} {version(package)}" in printed for package in ("tokenizers", "matplotlib", "accelerate"))
 
 
 def test_check_notebook_names_a_parameter_deleted_from_the_cell():
@@ -186,6 +220,10 @@ def test_check_notebook_names_a_parameter_deleted_from_the_cell():
     with pytest.raises(ParameterError) as error:
         check_notebook("03_train", values)
     assert error.value.parameters == ["report_to"]
+
+
+def test_a_name_papermill_injected_is_found_when_no_parameters_cell_ran_before_it():
+    assert names_set_in_cells(["# Parameters\nlearning_rat = 1\n"], "03_train") == {"learning_rat": "papermill's -p"}
 
 
 def test_only_literal_assignment_cells_count_as_parameters_cells():

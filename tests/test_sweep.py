@@ -144,6 +144,27 @@ def test_a_grid_with_an_unknown_parameter_names_it(tmp_path, capsys):
     assert "learning_rat" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("content", "key"), [
+    ("fixed:\n  seed: 1\n", "grid"),  # no grid at all
+    ("grid:\n  learning_rate: 1.0e-4\n", "learning_rate"),  # a value, not a list
+    ("grid:\n  learning_rate: []\n", "learning_rate"),  # an empty list: no configuration to run
+    ("fixed:\n  seed: 1\ngrid:\n  seed: [1, 2]\n", "seed"),  # in both fixed and grid
+    ("grids:\n  seed: [1, 2]\n", "grids"),  # a key the file may not have
+], ids=["no-grid", "not-a-list", "empty-list", "fixed-and-grid", "unknown-key"])
+def test_a_grid_file_that_cannot_be_run_stops_before_anything_runs_naming_the_file_and_key(tmp_path, capsys, content, key):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(content)
+    assert sweep.main(["--grid", str(grid), "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert str(grid) in err and key in err
+    assert not (tmp_path / "run" / "results.csv").exists()
+
+
+def test_a_missing_grid_file_is_named(tmp_path, capsys):
+    assert sweep.main(["--grid", str(tmp_path / "nope.yaml"), "--run-dir", str(tmp_path / "run")]) == 2
+    assert str(tmp_path / "nope.yaml") in capsys.readouterr().err
+
+
 def test_compare_reads_a_folder_of_make_run_runs(tmp_path):
     from ner_helpers.compare import load_runs
 
