@@ -219,7 +219,7 @@ def test_check_notebook_names_a_parameter_deleted_from_the_cell():
     del values["report_to"]
     with pytest.raises(ParameterError) as error:
         check_notebook("03_train", values)
-    assert error.value.parameters == ["report_to"]
+    assert error.value.parameters == ["report_to"] and "report_to" in str(error.value) and "03_train" in str(error.value)
 
 
 def test_a_name_papermill_injected_is_found_when_no_parameters_cell_ran_before_it():
