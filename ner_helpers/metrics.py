@@ -83,8 +83,8 @@ def load_seqeval(hub: bool = True, verbose: bool = True) -> evaluate.EvaluationM
     """The guide's `evaluate.load("seqeval")`; without the Hub, the local copy `Seqeval`.
 
     The Hub route is tried first (unless `hub=False`; with HF_HUB_OFFLINE set, evaluate's cache alone). When it
-    fails (no network, offline and not cached, the script moved), a one-line note says so and the copy shipped in this package is used: same
-    `compute(predictions=..., references=...)`, same result keys, same numbers.
+    fails (no network, offline and not cached, the script moved), a one-line note says so and the copy shipped in
+    this package is used: same `compute(predictions=..., references=...)`, same result keys, same numbers.
     """
     if hub:
         try:

@@ -1,5 +1,5 @@
-"""Shared fixtures (the project's own sample data, a tiny model built at test time: no downloads) and the hooks
-that turn a skip into a failure where the check was meant to run. Constants and helpers the test files import:
+"""Shared fixtures (the project's own sample data, a tiny model built at test time: no downloads), the hooks
+that turn a skip into a failure where the check was meant to run, and the build of the nbval copies' tiny model. Constants and helpers the test files import:
 tests/support.py; the xdist scheduler and the mutmut patch: tests/plugins/."""
 from __future__ import annotations
 

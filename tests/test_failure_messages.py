@@ -83,7 +83,8 @@ def test_offline_route_passes_the_preflight(sample_dir, tiny_model_dir):
 def test_a_bad_parameter_stops_the_notebook_in_its_first_cells_before_anything_is_written(tmp_path, notebook, parameters, named):
     artifacts = tmp_path / "artifacts"
     with pytest.raises(papermill.PapermillExecutionError) as failure:
-        run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), tmp_path / "out.ipynb", {"artifacts_dir": str(artifacts), **parameters})
+        run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), tmp_path / "out.ipynb",
+                     {"artifacts_dir": str(artifacts), **parameters})
     assert failure.value.ename == "ParameterError"
     assert f"{named}=" in failure.value.evalue and f"{named} takes " in failure.value.evalue
     assert failure.value.exec_count <= 4  # the cell right after the parameters (and papermill's injected one)

@@ -202,10 +202,12 @@ def test_each_run_shows_the_setting_it_was_given(run):
         from ner_helpers.data import load_data
 
         exports = ROOT / "tests" / "data" / "annotations"
-        read = load_data(data_files={"train": exports / "label_studio_export.json", "validation": exports / "doccano_export.jsonl"}, verbose=False)
+        files = {"train": exports / "label_studio_export.json", "validation": exports / "doccano_export.jsonl"}
+        read = load_data(data_files=files, verbose=False)
         for split in ("train", "validation"):
             saved = entity_spans(folder / "then-2" / "artifacts" / "dataset", split)
-            assert saved and any(saved) and saved == [spans_of(tokens, tags, read[split]) for tokens, tags in zip(read[split]["tokens"], read[split]["ner_tags"])], split
+            expected = [spans_of(tokens, tags, read[split]) for tokens, tags in zip(read[split]["tokens"], read[split]["ner_tags"])]
+            assert any(saved) and saved == expected, split
     elif name == "dataset-name-local-copy":
         loaded = cell_output(folder / "01_load_data.ipynb", "01-06")
         assert "num_rows: 12" in loaded and "test:" not in loaded  # the "small" configuration: 12 training rows, no test
