@@ -1,15 +1,12 @@
 """Failures a user can cause end in a message that says what to do (see docs/failures.md)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import papermill
 import pytest
 
 from ner_helpers.errors import HubUnreachableError, MissingArtifactError
+from repo_tools.notebooks import notebook_path
 from repo_tools.runner import run_notebook
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.notebook
@@ -23,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 )
 def test_running_a_notebook_before_its_prerequisites_names_the_notebook_to_run(tmp_path, notebook, names):
     with pytest.raises(papermill.PapermillExecutionError) as failure:
-        run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), tmp_path / "out.ipynb", {"artifacts_dir": str(tmp_path / "empty")})
+        run_notebook(str(notebook_path(notebook)), tmp_path / "out.ipynb", {"artifacts_dir": str(tmp_path / "empty")})
     assert failure.value.ename == "MissingArtifactError"
     assert f"notebooks/{names}" in failure.value.evalue and "Run that notebook first" in failure.value.evalue
     # it fails in the first cells, before any model or data is loaded
@@ -83,7 +80,7 @@ def test_offline_route_passes_the_preflight(sample_dir, tiny_model_dir):
 def test_a_bad_parameter_stops_the_notebook_in_its_first_cells_before_anything_is_written(tmp_path, notebook, parameters, named):
     artifacts = tmp_path / "artifacts"
     with pytest.raises(papermill.PapermillExecutionError) as failure:
-        run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), tmp_path / "out.ipynb",
+        run_notebook(str(notebook_path(notebook)), tmp_path / "out.ipynb",
                      {"artifacts_dir": str(artifacts), **parameters})
     assert failure.value.ename == "ParameterError"
     assert f"{named}=" in failure.value.evalue and f"{named} takes " in failure.value.evalue
@@ -107,7 +104,7 @@ def test_make_run_refuses_a_bad_value_before_the_first_notebook(tmp_path, capsys
 
 def run_until_it_stops(tmp_path, notebook: str, parameters: dict) -> papermill.PapermillExecutionError:
     with pytest.raises(papermill.PapermillExecutionError) as failure:
-        run_notebook(str(ROOT / "notebooks" / f"{notebook}.ipynb"), tmp_path / "out.ipynb", parameters)
+        run_notebook(str(notebook_path(notebook)), tmp_path / "out.ipynb", parameters)
     return failure.value
 
 

@@ -10,9 +10,8 @@ import pytest
 import yaml
 
 from repo_tools import sweep
+from repo_tools.notebooks import notebook_path
 from repo_tools.runner import run_notebook
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_grid(path: Path, sample_dir: Path, model_dir: Path, learning_rates: list[float]) -> Path:
@@ -126,7 +125,7 @@ def test_a_second_run_retries_the_failure_and_retrains_nothing(first_sweep, coun
 def test_notebook_06_runs_on_the_sweep_folder(first_sweep, tmp_path):
     folder, _, _, _ = first_sweep
     output = tmp_path / "06.ipynb"
-    run_notebook(str(ROOT / "notebooks" / "06_compare_runs.ipynb"), output, {"run_dir": str(folder / "run")})
+    run_notebook(str(notebook_path("06_compare_runs")), output, {"run_dir": str(folder / "run")})
     text = "\n".join(
         "".join(out.get("text", "")) for cell in nbformat.read(output, as_version=4).cells for out in cell.get("outputs", [])
     )
@@ -506,7 +505,7 @@ def test_notebook_06_chooses_on_validation_where_test_would_choose_otherwise(tmp
     # (0.45). The notebook must choose the first and print its test F1, 0.33.
     run_dir = write_results_csv(tmp_path / "run", [RESULT_HEADER] + EXPECTED_ROWS + [FAILED_ROW])
     output = tmp_path / "06.ipynb"
-    run_notebook(str(ROOT / "notebooks" / "06_compare_runs.ipynb"), output, {"run_dir": str(run_dir)})
+    run_notebook(str(notebook_path("06_compare_runs")), output, {"run_dir": str(run_dir)})
     text = "\n".join(
         "".join(out.get("text", "")) for cell in nbformat.read(output, as_version=4).cells for out in cell.get("outputs", [])
     )

@@ -19,6 +19,7 @@ import yaml
 
 from ner_helpers.errors import ParameterError
 from ner_helpers.distributed_training import fingerprint, load_parameters, main, notebook_defaults
+from repo_tools.notebooks import notebook_path
 from repo_tools.runner import run_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ EPOCHS = 6
 
 def run_lesson(name: str, out_dir: Path, **parameters) -> Path:
     out = out_dir / f"{name}.ipynb"
-    run_notebook(str(ROOT / "notebooks" / f"{name}.ipynb"), out, parameters)
+    run_notebook(str(notebook_path(name)), out, parameters)
     return out
 
 
